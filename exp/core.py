@@ -37,7 +37,8 @@ def test_near(a, b, tol=1e-3):
 # %% ../nbs/00_core.ipynb #c16618a8
 def test_near_zero(a, tol=1e-3):
     "Check that every element of `a` is within `tol` of zero."
-    biggest = _to_float64(a).abs().max().item()
+    t = _to_float64(a)
+    biggest = t.abs().max().item() if t.numel() else 0.0
     if not biggest <= tol: raise AssertionError(f"not near zero (tol={tol}): largest magnitude {biggest:.3g}")
 
 # %% ../nbs/00_core.ipynb #56bf93e0

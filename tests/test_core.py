@@ -1,0 +1,204 @@
+"Tests of exp.core: tolerant comparisons, the device choice, moving containers, seeding and timing."
+import os, random, subprocess, sys
+from collections import OrderedDict, namedtuple
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
+
+import exp.core as core
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Float32 tensors of moderate magnitude: a relative perturbation of 1e-4 is far above float32 rounding.
+finite = st.floats(-1e6, 1e6, allow_nan=False, width=32)
+float_arrays = arrays(np.float32, array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=6), elements=finite)
+
+
+# ---- test_near ----
+@pytest.mark.parametrize('a,b', [
+    (torch.tensor([1.0, 2.0]), torch.tensor([1.0005, 2.001])),  # within 1e-3 * (1 + |b|)
+    (np.array([1.0, 2.0]), np.array([1.0, 2.0])),
+    (3.0, 3.0005),
+    (torch.tensor([0.0, 1.0]), np.array([0.0009, 1.0])),         # near 0 the tolerance is absolute
+    (torch.ones(3, 4), 1.0),                                     # broadcasting a number
+    (torch.arange(5), torch.arange(5.0)),                        # ints against floats
+])
+def test_near_passes(a, b): core.test_near(a, b)
+
+@pytest.mark.parametrize('a,b', [
+    (torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.01])),
+    (np.array([0.0]), np.array([0.002])),
+    (3.0, 3.01),
+    (torch.zeros(3), torch.ones(3)),
+])
+def test_near_fails(a, b):
+    with pytest.raises(AssertionError, match='not near'): core.test_near(a, b)
+
+def test_near_tol():
+    core.test_near(1.0, 1.05, tol=0.1)
+    with pytest.raises(AssertionError, match='tol=0.01'): core.test_near(1.0, 1.05, tol=0.01)
+
+def test_near_message_small_shows_both():
+    with pytest.raises(AssertionError) as e: core.test_near(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.5]))
+    msg = str(e.value)
+    assert '[1.0, 2.0]' in msg and '[1.0, 2.5]' in msg
+
+def test_near_message_large_shows_largest_difference():
+    a = torch.zeros(100)
+    b = a.clone(); b[17] = 0.75; b[3] = 0.25
+    with pytest.raises(AssertionError) as e: core.test_near(a, b)
+    msg = str(e.value)
+    assert 'largest difference 0.75' in msg and '2 of 100' in msg
+    assert len(msg) < 200  # no dump of the values
+
+def test_near_shape_mismatch():
+    with pytest.raises(AssertionError, match=r'shapes differ: \(2,\) vs \(3,\)'): core.test_near(torch.ones(2), torch.ones(3))
+
+@pytest.mark.parametrize('a,b', [
+    (float('nan'), float('nan')),
+    (torch.tensor([1.0, float('nan')]), torch.tensor([1.0, float('nan')])),
+    (np.array([1.0, 2.0]), np.array([1.0, np.nan])),
+    (torch.full((50,), float('nan')), torch.zeros(50)),  # large input: the message path with nan
+])
+def test_near_nan_never_near(a, b):
+    with pytest.raises(AssertionError): core.test_near(a, b)
+
+def test_near_keeps_inputs_untouched():
+    a = torch.ones(3, requires_grad=True)
+    core.test_near(a * 2, torch.full((3,), 2.0))  # works on tensors that need grad
+    assert a.dtype == torch.float32 and a.device.type == 'cpu'
+
+@settings(deadline=None, max_examples=50)
+@given(x=float_arrays, u=st.floats(-1, 1))
+def test_near_perturbed_property(x, u):
+    t = torch.from_numpy(x)
+    core.test_near(t, t)
+    core.test_near(t, t + 1e-4 * u * (1 + t.abs()))  # well inside the tolerance
+    bad = t.clone().flatten()
+    bad[0] += 3e-3 * (1 + bad[0].abs())              # well outside it, in one element
+    with pytest.raises(AssertionError): core.test_near(t, bad.reshape(t.shape))
+
+
+# ---- test_near_zero ----
+@pytest.mark.parametrize('a', [torch.zeros(3), np.array([1e-4, -1e-4]), 0.0, -0.0009, torch.full((2, 2), 5e-4)])
+def test_near_zero_passes(a): core.test_near_zero(a)
+
+@pytest.mark.parametrize('a', [torch.tensor([0.0, 0.1]), np.array([-0.002]), 1.0, float('nan'),
+                               torch.tensor([0.0, float('nan')]), float('inf')])
+def test_near_zero_fails(a):
+    with pytest.raises(AssertionError, match='not near zero'): core.test_near_zero(a)
+
+def test_near_zero_message_and_tol():
+    with pytest.raises(AssertionError, match='largest magnitude 0.5'): core.test_near_zero(torch.tensor([0.1, -0.5, 0.2]))
+    core.test_near_zero(torch.tensor([0.1, -0.5]), tol=0.6)
+
+def test_near_zero_empty(): core.test_near_zero(torch.tensor([]))
+
+@settings(deadline=None, max_examples=50)
+@given(x=float_arrays)
+def test_near_zero_property(x):
+    t = torch.from_numpy(x)
+    core.test_near_zero(t - t)
+    core.test_near_zero(t * 1e-10, tol=1e-3)  # |t| <= 1e6, so at most 1e-4
+    if t.abs().max() > 1e-3:
+        with pytest.raises(AssertionError): core.test_near_zero(t)
+
+
+# ---- get_device / def_device ----
+@pytest.mark.parametrize('name', ['meta', 'cpu', ' meta '])
+def test_get_device_env(monkeypatch, name):
+    monkeypatch.setenv('EXP_DEVICE', name)
+    assert core.get_device() == torch.device(name.strip())
+
+def test_get_device_default(monkeypatch):
+    monkeypatch.delenv('EXP_DEVICE', raising=False)
+    dev = core.get_device()
+    assert isinstance(dev, torch.device) and dev.type in ('cpu', 'cuda', 'mps')
+    if not torch.cuda.is_available() and not torch.backends.mps.is_available(): assert dev.type == 'cpu'
+    monkeypatch.setenv('EXP_DEVICE', '')  # empty means unset
+    assert core.get_device() == dev
+
+def test_get_device_bogus(monkeypatch):
+    monkeypatch.setenv('EXP_DEVICE', 'bogus9')
+    with pytest.raises(ValueError, match="EXP_DEVICE='bogus9'"): core.get_device()
+
+def test_def_device_is_a_device(): assert isinstance(core.def_device, torch.device)
+
+def test_def_device_reads_env_at_import():
+    env = {**os.environ, 'EXP_DEVICE': 'meta'}
+    out = subprocess.run([sys.executable, '-c', 'import exp.core as c; print(c.def_device)'],
+                         env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == 'meta'
+
+
+# ---- to_device ----
+Pair = namedtuple('Pair', 'a b')
+
+def test_to_device_nested():
+    x = {'t': torch.ones(2), 'l': [torch.zeros(1), 3, 'text', (torch.arange(3), None)],
+         'p': Pair(torch.ones(1), 2.5), 'o': OrderedDict(k=torch.ones(2, 2))}
+    y = core.to_device(x, 'meta')
+    assert type(y) is dict and type(y['l']) is list and type(y['l'][3]) is tuple
+    assert type(y['p']) is Pair and type(y['o']) is OrderedDict
+    for t in (y['t'], y['l'][0], y['l'][3][0], y['p'].a, y['o']['k']): assert t.device.type == 'meta'
+    assert y['l'][1] == 3 and y['l'][2] == 'text' and y['l'][3][1] is None and y['p'].b == 2.5
+    assert y['t'].shape == (2,) and y['o']['k'].shape == (2, 2) and y['l'][3][0].dtype == torch.int64
+    assert x['t'].device.type == 'cpu'  # the input is not changed
+
+@pytest.mark.parametrize('x', [3, 2.5, 'abc', None, np.ones(2)])
+def test_to_device_leaves_other_values(x): assert core.to_device(x, 'meta') is x
+
+def test_to_device_accepts_torch_device():
+    assert core.to_device([torch.ones(1)], torch.device('meta'))[0].is_meta
+    assert core.to_device(torch.ones(1), 'cpu').device.type == 'cpu'
+
+
+# ---- set_seed ----
+def _draws(): return random.random(), np.random.rand(3).tolist(), torch.rand(3).tolist()
+
+def test_set_seed_reproducible():
+    core.set_seed(123); first = _draws()
+    core.set_seed(123); again = _draws()
+    core.set_seed(124); other = _draws()
+    assert first == again
+    assert all(f != o for f, o in zip(first, other))
+
+def test_set_seed_default():
+    core.set_seed(); a = _draws()
+    core.set_seed(42); b = _draws()
+    assert a == b
+
+
+# ---- bench ----
+def test_bench_timing():
+    calls = []
+    res = core.bench(lambda x, y: calls.append((x, y)), 1, 2, n=7, warmup=3)
+    assert isinstance(res, core.Timing) and res._fields == ('median', 'min', 'max', 'times')
+    assert len(calls) == 10 and calls[0] == (1, 2)
+    assert len(res.times) == 7 and res[0] == res.median
+    assert 0 <= res.min <= res.median <= res.max
+    assert res.min == min(res.times) and res.max == max(res.times)
+
+def test_bench_defaults_and_no_warmup():
+    calls = []
+    res = core.bench(lambda: calls.append(1))
+    assert len(calls) == 6 and len(res.times) == 5
+    calls.clear()
+    core.bench(lambda: calls.append(1), n=1, warmup=0)
+    assert len(calls) == 1
+
+def test_bench_measures_time():
+    import time
+    res = core.bench(time.sleep, 0.01, n=2, warmup=0)
+    assert res.min >= 0.009
+
+@pytest.mark.parametrize('n', [0, -1])
+def test_bench_rejects_n(n):
+    calls = []
+    with pytest.raises(ValueError, match=f'n={n}'): core.bench(lambda: calls.append(1), n=n)
+    assert calls == []
