@@ -1,0 +1,93 @@
+"Tests of exp.matmul: the loop matmuls against `@`, their shape checks, dtypes and devices."
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+
+import exp.matmul as mm
+
+# float32 sums of at most a few dozen products of N(0, 1) numbers, added in a different order than
+# `@` adds them: rounding errors stay near 1e-6, far below these tolerances.
+TOL = {torch.float32: dict(rtol=1e-4, atol=1e-4), torch.float64: dict(rtol=1e-10, atol=1e-10)}
+dtypes = st.sampled_from([torch.float32, torch.float64])
+
+
+def operands(n, k, m, dtype, seed, transposed=False):
+    "Random `(n, k)` and `(k, m)` tensors; `b` optionally a transposed (non-contiguous) view."
+    g = torch.Generator().manual_seed(seed)
+    a = torch.randn(n, k, generator=g, dtype=dtype)
+    b = torch.randn(m, k, generator=g, dtype=dtype).t() if transposed else torch.randn(k, m, generator=g, dtype=dtype)
+    return a, b
+
+
+def check_against_matmul(f, n, k, m, dtype, seed, transposed):
+    a, b = operands(n, k, m, dtype, seed, transposed)
+    out = f(a, b)
+    assert out.shape == (n, m) and out.dtype == dtype and out.device == a.device
+    torch.testing.assert_close(out, a @ b, **TOL[dtype])
+
+
+# The loop versions index one element at a time: small shapes keep the tests fast.
+@settings(deadline=None, max_examples=40)
+@given(st.integers(0, 4), st.integers(0, 5), st.integers(0, 4), dtypes, st.integers(0, 2**31), st.booleans())
+def test_matmul_loops(n, k, m, dtype, seed, transposed):
+    check_against_matmul(mm.matmul_loops, n, k, m, dtype, seed, transposed)
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.integers(0, 8), st.integers(0, 40), st.integers(0, 8), dtypes, st.integers(0, 2**31), st.booleans())
+def test_matmul_dot(n, k, m, dtype, seed, transposed):
+    check_against_matmul(mm.matmul_dot, n, k, m, dtype, seed, transposed)
+
+
+def test_chapter_problem():
+    "5 flattened 28x28 images times a (784, 10) weight, as in the notebook."
+    a, b = operands(5, 784, 10, torch.float32, 0)
+    torch.testing.assert_close(mm.matmul_dot(a, b), a @ b, rtol=1e-4, atol=1e-4)
+
+
+def test_check_matmul_shapes_returns_sizes():
+    assert mm.check_matmul_shapes(torch.empty(2, 3), torch.empty(3, 4)) == (2, 3, 4)
+    assert mm.check_matmul_shapes(torch.empty(0, 3), torch.empty(3, 0)) == (0, 3, 0)
+
+
+# ---- bad shapes ----
+shape = lambda: st.lists(st.integers(0, 4), min_size=0, max_size=4).map(tuple)
+
+def is_valid(sa, sb): return len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0]
+
+@settings(deadline=None, max_examples=100)
+@given(shape(), shape())
+def test_bad_shapes_raise_value_error_naming_both(sa, sb):
+    if is_valid(sa, sb): return
+    a, b = torch.empty(sa), torch.empty(sb)
+    for f in (mm.check_matmul_shapes, mm.matmul_loops, mm.matmul_dot):
+        with pytest.raises(ValueError) as e: f(a, b)
+        assert str(sa) in str(e.value) and str(sb) in str(e.value), str(e.value)
+
+
+@pytest.mark.parametrize('sa,sb', [((5, 784), (10, 784)),  # forgot the transpose
+                                   ((784,), (784, 10)),    # a vector
+                                   ((1, 5, 784), (784, 10)),  # a batch of matrices
+                                   ((3, 4), (4,))])
+def test_typical_mistakes(sa, sb):
+    for f in (mm.matmul_loops, mm.matmul_dot):
+        with pytest.raises(ValueError, match=r'\(' ): f(torch.empty(sa), torch.empty(sb))
+
+
+# ---- dtypes and devices ----
+@pytest.mark.parametrize('f', [mm.matmul_loops, mm.matmul_dot])
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+def test_meta_inputs_stay_on_meta(f, dtype):
+    "Indexing and arithmetic work on meta tensors, so even the loops run there, computing nothing."
+    a, b = torch.empty(3, 4, device='meta', dtype=dtype), torch.empty(4, 2, device='meta', dtype=dtype)
+    out = f(a, b)
+    assert out.device.type == 'meta' and out.shape == (3, 2) and out.dtype == dtype
+
+
+@pytest.mark.parametrize('f', [mm.matmul_loops, mm.matmul_dot])
+def test_integer_tensors(f):
+    "Results take the inputs' dtype, so integer products stay exact integers."
+    a, b = torch.arange(6).reshape(2, 3), torch.arange(12).reshape(3, 4)
+    out = f(a, b)
+    assert out.dtype == torch.int64
+    assert torch.equal(out, a @ b)

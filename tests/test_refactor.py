@@ -1,0 +1,137 @@
+"Tests of exp.refactor: the layer classes and Model against autograd, MyRelu, LinearLayer, peak_memory."
+import math
+
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+
+from exp.backward import mse
+from exp.init import lin, relu
+from exp.refactor import LayerFunction, Lin, LinearLayer, Model, Mse, MyRelu, Relu, peak_memory
+
+DT = torch.float64  # float64: autograd and the hand-written formulas then agree to ~1e-12
+dims = st.integers(1, 7)
+seeds = st.integers(0, 2**31 - 1)
+
+
+def randn(*shape, seed, dtype=DT):
+    return torch.randn(*shape, dtype=dtype, generator=torch.Generator().manual_seed(seed))
+
+
+def leaf(t): return t.detach().clone().requires_grad_()
+
+
+def setup(n, n_in, nh, seed, dtype=DT):
+    ts = [randn(*s, seed=seed + i, dtype=dtype) for i, s in enumerate(((n, n_in), (n_in, nh), (nh,), (nh, 1), (1,)))]
+    return ts, randn(n, seed=seed + 9, dtype=dtype)
+
+
+def autograd_grads(ts, y):
+    leaves = [leaf(t) for t in ts]
+    loss = mse(lin(relu(lin(leaves[0], leaves[1], leaves[2])), leaves[3], leaves[4]), y)
+    loss.backward()
+    return loss.detach(), [l.grad for l in leaves]
+
+
+@settings(deadline=None, max_examples=30)
+@given(n=dims, n_in=dims, nh=dims, seed=seeds)
+def test_model_matches_autograd_twice(n, n_in, nh, seed):
+    ts, y = setup(n, n_in, nh, seed)
+    ref_loss, ref = autograd_grads(ts, y)
+    model = Model(*ts[1:])
+    torch.testing.assert_close(model(ts[0], y), ref_loss)
+    for _ in range(2):  # the second call writes into the reused buffers
+        model.backward()
+        for t, g in zip(ts, ref): torch.testing.assert_close(t.g, g)
+
+
+@settings(deadline=None, max_examples=10)
+@given(n=dims, n_in=dims, nh=dims, seed=seeds)
+def test_model_float32(n, n_in, nh, seed):
+    ts, y = setup(n, n_in, nh, seed, dtype=torch.float32)
+    _, ref = autograd_grads(ts, y)
+    model = Model(*ts[1:]); model(ts[0], y); model.backward()
+    for t, g in zip(ts, ref):
+        assert t.g.dtype == torch.float32
+        torch.testing.assert_close(t.g, g)
+
+
+@settings(deadline=None, max_examples=30)
+@given(n=dims, n_in=dims, n_out=dims, seed=seeds)
+def test_lin_and_relu_layers_match_autograd(n, n_in, n_out, seed):
+    x, w, b, g = (randn(*s, seed=seed + i) for i, s in enumerate(((n, n_in), (n_in, n_out), (n_out,), (n, n_out))))
+    layer = Lin(w, b); out = layer(x); out.g = g.clone(); layer.backward()
+    xl, wl, bl = leaf(x), leaf(w), leaf(b); lin(xl, wl, bl).backward(g)
+    for ours, ref in ((x.g, xl.grad), (w.g, wl.grad), (b.g, bl.grad)): torch.testing.assert_close(ours, ref)
+    r = Relu(); out = r(x); out.g = randn(n, n_in, seed=seed + 7); gl = out.g.clone(); r.backward()
+    xl = leaf(x); relu(xl).backward(gl)
+    torch.testing.assert_close(x.g, xl.grad)
+
+
+@settings(deadline=None, max_examples=20)
+@given(n=dims, seed=seeds)
+def test_mse_layer_matches_autograd(n, seed):
+    inp, targ = randn(n, 1, seed=seed), randn(n, seed=seed + 1)
+    loss = Mse(); loss(inp, targ); loss.backward()
+    il = leaf(inp); mse(il, targ).backward()
+    torch.testing.assert_close(inp.g, il.grad)
+
+
+def test_intermediate_gradients_are_freed():
+    ts, y = setup(5, 4, 3, seed=0)
+    model = Model(*ts[1:]); model(ts[0], y); model.backward()
+    assert all(layer.out.g is None for layer in model.layers)
+    assert all(t.g is not None for t in ts)
+
+
+def test_layer_function_errors():
+    class NoForward(LayerFunction): pass
+    with pytest.raises(NotImplementedError, match='NoForward'): NoForward()(torch.ones(2))
+    with pytest.raises(RuntimeError, match='before the forward'): Relu().backward()
+    with pytest.raises(ValueError, match=r'\(3, 2\).*\(3,\)'): Lin(torch.ones(3, 2), torch.ones(3))
+    with pytest.raises(ValueError): Lin(torch.ones(3, 2), torch.ones(2))(torch.ones(4, 5))
+
+
+def test_model_on_meta_tensors():
+    x, y = torch.empty(6, 4, device='meta'), torch.empty(6, device='meta')
+    ps = [torch.empty(*s, device='meta') for s in ((4, 3), (3,), (3, 1), (1,))]
+    model = Model(*ps)
+    assert model(x, y).device.type == 'meta'
+    model.backward()
+    for t in [x, *ps]: assert t.g.device.type == 'meta' and t.g.shape == t.shape
+
+
+def test_myrelu_gradcheck_and_values():
+    x = randn(6, 5, seed=3).requires_grad_()
+    assert torch.autograd.gradcheck(MyRelu.apply, (x,))
+    torch.testing.assert_close(MyRelu.apply(x), torch.relu(x))
+    assert MyRelu.apply(torch.empty(3, device='meta')).device.type == 'meta'
+
+
+@settings(deadline=None, max_examples=20)
+@given(n_in=dims, n_out=dims, batch=dims)
+def test_linear_layer_shapes_and_output(n_in, n_out, batch):
+    layer = LinearLayer(n_in, n_out)
+    assert layer.weight.shape == (n_out, n_in) and layer.bias.shape == (n_out,)
+    assert [p is q for p, q in zip(layer.parameters(), (layer.weight, layer.bias))] == [True, True]
+    x = torch.randn(batch, n_in)
+    out = layer(x)
+    assert out.shape == (batch, n_out)
+    torch.testing.assert_close(out, torch.nn.functional.linear(x, layer.weight, layer.bias))
+
+
+def test_linear_layer_init_and_errors():
+    torch.manual_seed(0)
+    layer = LinearLayer(1000, 400)
+    assert abs(layer.weight.std().item() / math.sqrt(2 / 1000) - 1) < 0.02
+    assert (layer.bias == 0).all()
+    with pytest.raises(ValueError, match='1000'): layer(torch.ones(2, 999))
+    meta = LinearLayer(3, 2, device='meta')
+    assert meta.weight.device.type == 'meta' and meta(torch.empty(4, 3, device='meta')).device.type == 'meta'
+    assert LinearLayer(3, 2, dtype=DT).weight.dtype == DT
+
+
+def test_peak_memory():
+    def alloc(): a = torch.empty(250_000); del a; b = torch.empty(500_000)  # 1 MB, freed, then 2 MB
+    assert peak_memory(alloc, device='cpu') == 2_000_000
+    with pytest.raises(ValueError, match='meta'): peak_memory(alloc, device='meta')
