@@ -1,0 +1,155 @@
+"Tests of exp.conv: conv2d against F.conv2d (values and gradients), input checks, meta tensors, and the Conv2d layer."
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings, strategies as st
+
+import exp.conv as ec
+
+
+def _randn(*shape, seed, dtype=torch.float64):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+
+
+pairs = lambda lo, hi: st.one_of(st.integers(lo, hi), st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
+
+
+@st.composite
+def conv_cases(draw, size=9):
+    "A consistent set of conv2d arguments (images up to `size` pixels a side): the kernel always fits in the padded input."
+    stride, padding = draw(pairs(1, 3)), draw(pairs(0, 2))
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
+    n, c, o = draw(st.integers(1, 3)), draw(st.integers(1, 4)), draw(st.integers(1, 5))
+    h, w = draw(st.integers(1, size)), draw(st.integers(1, size))
+    kh, kw = draw(st.integers(1, min(5, h + 2 * ph))), draw(st.integers(1, min(5, w + 2 * pw)))
+    return dict(x=(n, c, h, w), weight=(o, c, kh, kw), bias=draw(st.booleans()), stride=stride, padding=padding,
+                seed=draw(st.integers(0, 2**31 - 1)))
+
+
+def _tensors(case, dtype=torch.float64):
+    x, w = _randn(*case['x'], seed=case['seed'], dtype=dtype), _randn(*case['weight'], seed=case['seed'] + 1, dtype=dtype)
+    b = _randn(case['weight'][0], seed=case['seed'] + 2, dtype=dtype) if case['bias'] else None
+    return x, w, b
+
+
+# --- values and gradients against F.conv2d ---------------------------------------------------
+
+@settings(deadline=None, max_examples=60)
+@given(case=conv_cases())
+def test_conv2d_matches_f_conv2d(case):
+    x, w, b = _tensors(case)
+    out = ec.conv2d(x, w, b, stride=case['stride'], padding=case['padding'])
+    ref = F.conv2d(x, w, b, stride=case['stride'], padding=case['padding'])
+    assert out.shape == ref.shape and out.dtype == torch.float64
+    torch.testing.assert_close(out, ref)
+
+
+@settings(deadline=None, max_examples=30)
+@given(case=conv_cases())
+def test_conv2d_gradients_match_autograd_of_f_conv2d(case):
+    leaves = [t.requires_grad_() for t in _tensors(case) if t is not None]
+    kw = dict(stride=case['stride'], padding=case['padding'])
+    out, ref = ec.conv2d(*leaves, **kw), F.conv2d(*leaves, **kw)
+    g = _randn(*ref.shape, seed=case['seed'] + 3)
+    for ours, theirs in zip(torch.autograd.grad(out, leaves, g), torch.autograd.grad(ref, leaves, g)):
+        torch.testing.assert_close(ours, theirs)
+
+
+@settings(deadline=None, max_examples=10)
+@given(case=conv_cases(size=5))
+def test_conv2d_gradcheck(case):
+    # gradcheck compares autograd with central differences; float64 keeps the differences accurate.
+    leaves = [t.requires_grad_() for t in _tensors(case) if t is not None]
+    conv = lambda *a: ec.conv2d(*a, stride=case['stride'], padding=case['padding'])
+    assert torch.autograd.gradcheck(conv, leaves)
+
+
+def test_conv2d_float32_within_tolerance():
+    x, w, b = _randn(4, 3, 28, 28, seed=0, dtype=torch.float32), _randn(8, 3, 3, 3, seed=1, dtype=torch.float32), \
+        _randn(8, seed=2, dtype=torch.float32)
+    out = ec.conv2d(x, w, b, stride=2, padding=1)
+    assert out.dtype == torch.float32
+    # float32 sums in a different order than F.conv2d: agreement to about 1e-5 relative
+    torch.testing.assert_close(out, F.conv2d(x, w, b, stride=2, padding=1), rtol=1e-4, atol=1e-4)
+
+
+def test_conv_out_size_matches_f_conv2d():
+    for size, k, s, p in [(28, 3, 2, 1), (7, 3, 2, 1), (5, 5, 1, 0), (9, 2, 3, 2)]:
+        ref = F.conv2d(torch.zeros(1, 1, size, size), torch.zeros(1, 1, k, k), stride=s, padding=p).shape[-1]
+        assert ec.conv_out_size(size, k, s, p) == ref
+
+
+# --- bad inputs ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('x_shape, w_shape, bias, kw, match', [
+    ((3, 8, 8), (2, 3, 3, 3), None, {}, r"\(N, C, H, W\).*\(3, 8, 8\)"),
+    ((1, 3, 8, 8), (2, 3, 3), None, {}, r"\(O, C, kh, kw\).*\(2, 3, 3\)"),
+    ((1, 3, 8, 8), (2, 1, 3, 3), None, {}, r"\(1, 3, 8, 8\).*\(2, 1, 3, 3\)"),
+    ((1, 3, 8, 8), (2, 3, 3, 3), (3,), {}, r"bias.*\(2,\).*\(3,\)"),
+    ((1, 3, 4, 8), (2, 3, 7, 3), None, dict(padding=1), r"7x3.*\(2, 3, 7, 3\).*6x10.*\(1, 3, 4, 8\)"),
+    ((1, 3, 8, 8), (2, 3, 3, 9), None, {}, r"3x9.*larger"),
+    ((1, 3, 8, 8), (2, 3, 3, 3), None, dict(stride=0), r"stride.*0"),
+    ((1, 3, 8, 8), (2, 3, 3, 3), None, dict(stride=(1, 2, 3)), r"stride.*\(1, 2, 3\)"),
+    ((1, 3, 8, 8), (2, 3, 3, 3), None, dict(padding=-1), r"padding.*-1"),
+    ((1, 3, 8, 8), (2, 3, 3, 3), None, dict(padding=1.5), r"padding.*1\.5"),
+])
+def test_bad_inputs_raise_valueerror_naming_the_problem(x_shape, w_shape, bias, kw, match):
+    b = torch.zeros(bias) if bias is not None else None
+    with pytest.raises(ValueError, match=match):
+        ec.conv2d(torch.zeros(x_shape), torch.zeros(w_shape), b, **kw)
+
+
+def test_kernel_exactly_as_big_as_padded_input_is_fine():
+    out = ec.conv2d(torch.zeros(1, 2, 4, 6), torch.zeros(3, 2, 6, 8), padding=1)
+    assert out.shape == (1, 3, 1, 1)
+
+
+# --- devices -----------------------------------------------------------------------------------
+
+@settings(deadline=None, max_examples=20)
+@given(case=conv_cases())
+def test_conv2d_on_meta_gives_meta_with_the_right_shape(case):
+    x, w = torch.empty(case['x'], device='meta'), torch.empty(case['weight'], device='meta')
+    b = torch.empty(case['weight'][0], device='meta') if case['bias'] else None
+    kw = dict(stride=case['stride'], padding=case['padding'])
+    out = ec.conv2d(x, w, b, **kw)
+    assert out.device.type == 'meta'
+    assert out.shape == F.conv2d(x, w, b, **kw).shape
+
+
+def test_conv2d_layer_on_meta():
+    layer = ec.Conv2d(3, 8, 3, stride=2, padding=1, device='meta')
+    out = layer(torch.empty(5, 3, 28, 28, device='meta'))
+    assert out.device.type == 'meta' and out.shape == (5, 8, 14, 14)
+
+
+# --- the Conv2d layer --------------------------------------------------------------------------
+
+@pytest.mark.parametrize('n_in, n_out, k, stride, padding, bias, in_hw, out_hw', [
+    (1, 16, 3, 2, 1, True, (28, 28), (14, 14)),
+    (16, 32, 3, 2, 1, False, (14, 14), (7, 7)),
+    (3, 4, (5, 3), (1, 2), (2, 0), True, (10, 9), (10, 4)),
+])
+def test_conv2d_layer_shapes(n_in, n_out, k, stride, padding, bias, in_hw, out_hw):
+    layer = ec.Conv2d(n_in, n_out, k, stride=stride, padding=padding, bias=bias)
+    kh, kw = (k, k) if isinstance(k, int) else k
+    assert layer.weight.shape == (n_out, n_in, kh, kw)
+    assert (layer.bias is None) if not bias else layer.bias.shape == (n_out,)
+    assert layer(torch.zeros(2, n_in, *in_hw)).shape == (2, n_out, *out_hw)
+
+
+def test_conv2d_layer_kaiming_std_and_dtype():
+    torch.manual_seed(0)
+    layer = ec.Conv2d(64, 128, 3, dtype=torch.float64)
+    assert layer.weight.dtype == torch.float64 and layer.bias.dtype == torch.float64
+    expected = (2 / (64 * 3 * 3)) ** 0.5  # Kaiming with fan_in = C*kh*kw
+    assert abs(layer.weight.std().item() / expected - 1) < 0.03  # 73,728 samples: std error of the std ~0.3%
+    assert torch.all(layer.bias == 0)
+
+
+def test_conv2d_layer_matches_nn_conv2d_with_same_weights():
+    layer = ec.Conv2d(3, 6, (3, 2), stride=(2, 1), padding=(1, 0))
+    ref = torch.nn.Conv2d(3, 6, (3, 2), stride=(2, 1), padding=(1, 0))
+    ref.load_state_dict(layer.state_dict())
+    x = _randn(2, 3, 9, 7, seed=5, dtype=torch.float32)
+    torch.testing.assert_close(layer(x), ref(x), rtol=1e-4, atol=1e-5)
