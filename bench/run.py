@@ -1,24 +1,31 @@
 """The course's performance table: speed and memory ratios, all measured in one run on this machine.
 
-Usage: python bench/run.py [--rounds N]   (or `make bench`)
+Usage: python bench/run.py [--rounds N] [--only GROUP ...]   (or `make bench`)
 
 Prints the machine, then a markdown table, and writes the same figures to bench/results.json.
 Each row group is a small function that takes the shared context and returns rows; to add a
-comparison (the matmul ladder, conv, NumPy...), write one more function and list it in ROW_GROUPS.
+comparison, write one more function and list it in ROW_GROUPS.
 Ratios are "ours / reference": below 1.0 means ours is faster or smaller.
 """
-import argparse, functools, json, os, platform, statistics, sys, time
+import argparse, functools, json, os, platform, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from exp.core import bench, def_device, set_seed
 from exp.data import get_data, normalize
+from exp.matmul import matmul_loops, matmul_dot
+from exp.broadcasting import matmul_broadcast, matmul_einsum
 from exp.init import kaiming_init, xavier_init
-from exp.backward import lin, mse, relu
+from exp.backward import forward_and_backward, lin, mse, relu
 from exp.refactor import Model, peak_memory
+from exp.conv import Conv2d, get_cnn
+import exp.numpy_nn as npnn
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+TEST_BUDGET = 15 * 60  # seconds that `make test` may take on 2 cores
 
 
 def cpu_model():
@@ -43,14 +50,14 @@ class Context:
     def __init__(self, rounds): self.rounds = rounds
 
     @functools.cached_property
-    def train(self):
-        "The normalised training set on `def_device`, with the labels as float targets."
-        x, y, _, _ = get_data()
-        x = normalize(x, x.mean(), x.std())
-        return x.to(def_device), y.float().to(def_device)
+    def data(self):
+        "Train and valid images normalised with the training statistics, labels as they come, on the CPU."
+        x_train, y_train, x_valid, y_valid = get_data()
+        m, s = x_train.mean(), x_train.std()
+        return normalize(x_train, m, s), y_train, normalize(x_valid, m, s), y_valid
 
 
-def row(group, name, ours, reference, unit, target, ratio=None):
+def row(group, name, ours, reference, unit, target=None, ratio=None):
     "One line of the table: the two measurements, their ratio (ours / reference unless given), and whether it meets the target."
     ratio = ours / reference if ratio is None else ratio
     return {'group': group, 'name': name, 'ours': ours, 'reference': reference, 'unit': unit,
@@ -64,15 +71,52 @@ def interleaved_ratio(f, g, rounds, n=3):
     return statistics.median(a for a, _ in pairs), statistics.median(b for _, b in pairs), ratio
 
 
+def one_thread(f):
+    "Run `f` with PyTorch on one CPU thread, restoring the thread count afterwards."
+    @functools.wraps(f)
+    def _inner(*args):
+        n_threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try: return f(*args)
+        finally: torch.set_num_threads(n_threads)
+    return _inner
+
+
+@one_thread
+def matmul_ladder(ctx):
+    "notebooks 02-03: every matmul of the course on the chapter's problem, against `@`, on one CPU thread."
+    group = 'matmul ladder, 5x784 @ 784x10, one CPU thread, version vs @'
+    set_seed(42)
+    xb, wb = ctx.data[2][:5], kaiming_init(784, 10, device='cpu')
+    versions = {'three loops (matmul_loops)': (matmul_loops, 3), 'two loops (matmul_dot)': (matmul_dot, 10),
+                'one loop (matmul_broadcast)': (matmul_broadcast, 50), 'einsum (matmul_einsum)': (matmul_einsum, 200)}
+    t_ref = bench(torch.matmul, xb, wb, n=200).median
+    rows = []
+    for name, (f, n) in versions.items():
+        torch.testing.assert_close(f(xb, wb), xb @ wb, rtol=1e-4, atol=1e-5)
+        rows.append(row(group, name, bench(f, xb, wb, n=n).median, t_ref, 's'))
+    return rows
+
+
+def matmul_peak(ctx):
+    "notebook 03: GFLOP/s of `@` on square products as they grow, as a fraction of the best size in this run."
+    group = f'@ on n x n float32 matrices, {torch.get_num_threads()} threads, GFLOP/s vs the best size'
+    speed = {}
+    for n in (64, 256, 1024, 2048):
+        a, b = torch.randn(n, n, device=def_device), torch.randn(n, n, device=def_device)
+        speed[n] = 2 * n**3 / bench(torch.matmul, a, b, n=30 if n < 1024 else 5).median / 1e9
+    best = max(speed.values())
+    return [row(group, f'n = {n}', s, best, 'GFLOP/s') for n, s in speed.items()]
+
+
 def backward_vs_autograd(ctx):
-    "exp.refactor.Model's hand-written backward against autograd computing the same five gradients (784 -> 50 -> 1)."
-    group = 'backward, full training set (50000 x 784 -> 50 -> 1), ours vs autograd'
-    x, y = ctx.train
+    "notebook 06: exp.refactor.Model's hand-written backward against autograd computing the same five gradients."
+    group = 'backward of Model, 50000x784 -> 50 -> 1, ours vs autograd'
+    x, y = ctx.data[0].to(def_device), ctx.data[1].float().to(def_device)
     n_in, nh = x.shape[1], 50
     set_seed(42)
     params = [kaiming_init(n_in, nh, device=def_device), torch.zeros(nh, device=def_device),
               xavier_init(nh, 1, device=def_device), torch.zeros(1, device=def_device)]
-    x = x.clone()
     model = Model(*params)
     model(x, y)
 
@@ -99,42 +143,128 @@ def backward_vs_autograd(ctx):
     hand_mem, auto_mem = peak_memory(model.backward), peak_memory(autograd_backward)
     return [
         row(group, 'time, gradient buffers reused (steady state)', hand_t, auto_t, 's', 1.0, ratio),
-        row(group, 'time, fresh gradient buffers every call', fresh_t, auto_t2, 's', 1.0, fresh_ratio),
+        row(group, 'time, fresh gradient buffers every call (same kernels: a tie)', fresh_t, auto_t2, 's', ratio=fresh_ratio),
         row(group, 'peak memory, from no gradients', hand_mem, auto_mem, 'bytes', 1.0),
     ]
 
 
-ROW_GROUPS = [backward_vs_autograd]
+def conv_vs_reference(ctx):
+    "notebook 08: the course's CNN built from exp.conv.Conv2d against the same CNN built from nn.Conv2d."
+    group = "CNN of notebook 08 on 256 images, conv2d (unfold) vs F.conv2d"
+    set_seed(42)
+    ours = get_cnn(Conv2d).to(def_device)
+    twin = get_cnn(nn.Conv2d).to(def_device)
+    twin.load_state_dict(ours.state_dict())
+    xb = ctx.data[2][:256].reshape(-1, 1, 28, 28).to(def_device)
+    torch.testing.assert_close(ours(xb), twin(xb), rtol=1e-4, atol=1e-4)
+
+    def forward(net):
+        with torch.no_grad(): net(xb)
+    def forward_backward(net):
+        net.zero_grad()
+        net(xb).sum().backward()
+    forward_backward(ours); forward_backward(twin)  # creates the gradients, so both start the same way
+
+    rows = []
+    for name, f in [('time, forward (no autograd)', forward), ('time, forward + backward', forward_backward)]:
+        t_ours, t_ref, ratio = interleaved_ratio(lambda: f(ours), lambda: f(twin), ctx.rounds, n=5)
+        rows.append(row(group, name, t_ours, t_ref, 's', ratio=ratio))
+    mem_ours, mem_ref = peak_memory(forward_backward, ours), peak_memory(forward_backward, twin)
+    rows.append(row(group, 'peak memory, forward + backward', mem_ours, mem_ref, 'bytes'))
+    return rows
+
+
+def numpy_vs_torch(ctx):
+    "notebook 09: the forward and backward pass in NumPy against the same hand-written pass in PyTorch (CPU)."
+    group = 'forward + backward, 50000x784 -> 50 -> 1, NumPy vs PyTorch (CPU)'
+    x, y = ctx.data[0], ctx.data[1].float()
+    set_seed(42)
+    w1, b1, w2, b2 = kaiming_init(784, 50, device='cpu'), torch.zeros(50), xavier_init(50, 1, device='cpu'), torch.zeros(1)
+    model = npnn.Model(*(t.numpy() for t in (w1, b1, w2, b2)))
+    xn, yn = x.numpy(), y.numpy()
+    def numpy_pass(): model(xn, yn); model.backward()
+    def torch_pass(): forward_and_backward(x, y, w1, b1, w2, b2)
+    numpy_pass(); torch_pass()
+    torch.testing.assert_close(torch.from_numpy(model.grads['w1']), w1.g, rtol=1e-3, atol=1e-5)
+    t_np, t_pt, ratio = interleaved_ratio(numpy_pass, torch_pass, ctx.rounds)
+    return [row(group, 'time', t_np, t_pt, 's', ratio=ratio)]
+
+
+def course_times(ctx):
+    "Every notebook run top to bottom as `make course` runs it (in a fresh process), against the total and the budget."
+    group = "the course: each notebook's run time as a share of the total"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / 'course.json'
+        done = subprocess.run([sys.executable, str(ROOT / 'tools' / 'run_course.py'), '--json', str(out)],
+                              cwd=ROOT, capture_output=True, text=True)
+        if not out.exists(): raise RuntimeError(f"running the notebooks failed:\n{done.stdout}\n{done.stderr}")
+        results = json.loads(out.read_text())
+    failed = [r['notebook'] for r in results if not r['passed']]
+    if failed: raise RuntimeError(f"notebooks failed: {', '.join(failed)}\n{done.stdout[-5000:]}")
+    total = sum(r['seconds'] for r in results)
+    rows = [row(group, r['notebook'], r['seconds'], total, 's') for r in results]
+    rows.append(row(group, 'all notebooks, vs the 15-minute budget of `make test`', total, TEST_BUDGET, 's', 1.0))
+    return rows
+
+
+ROW_GROUPS = [matmul_ladder, matmul_peak, backward_vs_autograd, conv_vs_reference, numpy_vs_torch, course_times]
 
 
 def fmt(value, unit):
     "A measurement in readable units."
-    if unit == 's': return f"{value * 1e3:.1f} ms"
-    if unit == 'bytes': return f"{value / 1e6:.1f} MB"
+    if unit == 's':
+        if value < 1e-3: return f"{value * 1e6:.1f} µs"
+        return f"{value * 1e3:.1f} ms" if value < 1 else f"{value:.1f} s"
+    if unit == 'bytes': return f"{value / 2**20:.1f} MiB"
     return f"{value:.3g} {unit}"
 
 
+def fmt_ratio(ratio):
+    "Large ratios to whole numbers, small ones to three decimals."
+    if ratio >= 100: return f"{ratio:,.0f}x"
+    return f"{ratio:.1f}x" if ratio >= 10 else f"{ratio:.3f}x"
+
+
 def markdown(info, rows):
-    "The machine as a list, then one table row per measurement."
+    "The machine as a list, then one table with a bold line per group."
     lines = [f"- {k}: {v}" for k, v in info.items() if v is not None] + ['']
-    lines += ['| group | measurement | ours | reference | ratio | target | met |', '|---|---|---|---|---|---|---|']
+    lines += ['| measurement | ours | reference | ratio | target | met |', '|---|---:|---:|---:|---:|---|']
+    group = None
     for r in rows:
+        if r['group'] != group:
+            group = r['group']
+            lines.append(f"| **{group}** | | | | | |")
         target = '' if r['target'] is None else f"<= {r['target']:.2f}x"
-        met = '' if r['met'] is None else ('yes' if r['met'] else 'no')
-        lines.append(f"| {r['group']} | {r['name']} | {fmt(r['ours'], r['unit'])} | {fmt(r['reference'], r['unit'])} "
-                     f"| {r['ratio']:.3f}x | {target} | {met} |")
+        met = '' if r['met'] is None else ('yes' if r['met'] else '**no**')
+        lines.append(f"| {r['name']} | {fmt(r['ours'], r['unit'])} | {fmt(r['reference'], r['unit'])} "
+                     f"| {fmt_ratio(r['ratio'])} | {target} | {met} |")
     return '\n'.join(lines)
+
+
+def slowest(rows, k=3):
+    "The `k` notebooks that take longest, as 'name (seconds)'."
+    nbs = sorted((r for r in rows if r['name'].endswith('.ipynb')), key=lambda r: -r['ours'])
+    return [f"{r['name']} ({r['ours']:.0f} s)" for r in nbs[:k]]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--rounds', type=int, default=7, help='rounds of interleaved timing per ratio (median taken)')
+    parser.add_argument('--rounds', type=int, default=5, help='rounds of interleaved timing per ratio (median taken)')
+    parser.add_argument('--only', nargs='*', choices=[g.__name__ for g in ROW_GROUPS], help='run only these row groups')
     args = parser.parse_args()
-    info, ctx = machine_info(), Context(args.rounds)
-    rows = [r for group in ROW_GROUPS for r in group(ctx)]
+    groups = [g for g in ROW_GROUPS if not args.only or g.__name__ in args.only]
+    info, ctx, start = machine_info(), Context(args.rounds), time.perf_counter()
+    rows = []
+    for g in groups:
+        print(f"measuring {g.__name__} ...", file=sys.stderr, flush=True)
+        rows += g(ctx)
+    info['bench_seconds'] = round(time.perf_counter() - start)
     print(markdown(info, rows))
-    (HERE / 'results.json').write_text(json.dumps({'machine': info, 'rows': rows}, indent=2) + '\n')
+    if slow := slowest(rows): print(f"\nslowest notebooks: {', '.join(slow)}")
+    missed = [f"{r['group']}: {r['name']}" for r in rows if r['met'] is False]
+    (HERE / 'results.json').write_text(json.dumps({'machine': info, 'rows': rows, 'slowest': slow, 'missed': missed}, indent=2) + '\n')
     print(f"\nwrote {HERE / 'results.json'}", file=sys.stderr)
+    if missed: print('\nmissed targets:\n' + '\n'.join(missed))
 
 
 if __name__ == '__main__':

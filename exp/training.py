@@ -156,7 +156,7 @@ def fit(epochs, model, loss_func, opt, train, valid, bs=64, sched=None, seed=Non
     hist = dict(loss=[], lr=[], valid_loss=[], valid_acc=[])
     for epoch in range(epochs):
         bar = tqdm(batches(*train, bs, shuffle=True, generator=gen), total=n_steps // epochs,
-                   desc=f'epoch {epoch + 1}/{epochs}', disable=not progress, mininterval=10, leave=False)
+                   desc=f'epoch {epoch + 1}/{epochs}', disable=not progress, delay=2, leave=False)
         for xb, yb in bar:
             if sched is not None: set_lr(opt, sched(len(hist['loss']) / n_steps))
             hist['lr'].append(opt.param_groups[0]['lr'])

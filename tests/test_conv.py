@@ -153,3 +153,31 @@ def test_conv2d_layer_matches_nn_conv2d_with_same_weights():
     ref.load_state_dict(layer.state_dict())
     x = _randn(2, 3, 9, 7, seed=5, dtype=torch.float32)
     torch.testing.assert_close(layer(x), ref(x), rtol=1e-4, atol=1e-5)
+
+
+# --- the CNN of notebook 08 ------------------------------------------------------------------------
+
+def test_get_cnn_shapes_and_relu_layer():
+    torch.manual_seed(0)
+    net = ec.get_cnn()
+    assert [type(m) for m in net[:6:2]] == [ec.Conv2d] * 3 and all(isinstance(m, ec.ReluLayer) for m in net[1:6:2])
+    out = net(torch.randn(4, 1, 28, 28))
+    assert out.shape == (4, 10)
+    assert sum(p.numel() for p in net.parameters()) == (16*9 + 16) + (32*16*9 + 32) + (64*32*9 + 64) + (1024*10 + 10)
+
+
+def test_get_cnn_with_nn_conv2d_computes_the_same_function():
+    torch.manual_seed(0)
+    ours, twin = ec.get_cnn(), ec.get_cnn(torch.nn.Conv2d)
+    twin.load_state_dict(ours.state_dict())
+    x = torch.randn(3, 1, 28, 28)
+    torch.testing.assert_close(ours(x), twin(x), rtol=1e-4, atol=1e-5)
+    ours(x).sum().backward(); twin(x).sum().backward()
+    for p, q in zip(ours.parameters(), twin.parameters()): torch.testing.assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-5)
+
+
+def test_relu_layer_zeroes_negatives_and_their_gradient():
+    x = torch.tensor([-2., 0., 3.], requires_grad=True)
+    y = ec.ReluLayer()(x)
+    y.sum().backward()
+    assert y.tolist() == [0., 0., 3.] and x.grad.tolist() == [0., 0., 1.]

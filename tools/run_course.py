@@ -1,10 +1,11 @@
 """Run every notebook in nbs/ in order, top to bottom, and report each one's time and result.
 
-Usage: python tools/run_course.py [NOTEBOOK ...] [--flags slow gpu]
+Usage: python tools/run_course.py [NOTEBOOK ...] [--flags slow gpu] [--json PATH]
 Cells marked with a flag from settings.ini's tst_flags are skipped unless the flag is given.
 Exits with 1 when any notebook fails; the failing cell's traceback is printed.
+With --json, also writes each notebook's name, result and seconds to PATH (bench/run.py uses it).
 """
-import argparse, sys, time
+import argparse, json, sys, time
 from pathlib import Path
 
 from nbdev.config import get_config
@@ -15,6 +16,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('notebooks', nargs='*', help='notebooks to run (default: all of nbs/)')
     parser.add_argument('--flags', nargs='*', default=[], help='test flags whose cells should run')
+    parser.add_argument('--json', type=Path, help='also write the results to this file')
     args = parser.parse_args()
     cfg = get_config()
     nbs = [Path(p).absolute() for p in args.notebooks] or sorted(cfg.nbs_path.glob('[0-9]*.ipynb'))
@@ -27,6 +29,8 @@ def main():
         print(f'{secs:7.1f} s  {"passed" if ok else "FAILED"}', flush=True)
     failed = [name for name, ok, _ in results if not ok]
     print(f'{len(nbs) - len(failed)} of {len(nbs)} notebooks passed in {time.time() - start:.0f} s')
+    if args.json:
+        args.json.write_text(json.dumps([{'notebook': name, 'passed': ok, 'seconds': secs} for name, ok, secs in results]))
     if failed: print('failed: ' + ', '.join(failed)); sys.exit(1)
 
 
