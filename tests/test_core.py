@@ -202,3 +202,126 @@ def test_bench_rejects_n(n):
     calls = []
     with pytest.raises(ValueError, match=f'n={n}'): core.bench(lambda: calls.append(1), n=n)
     assert calls == []
+
+
+# ---- hardening: infinities, shapes that only broadcast, unavailable devices ----
+INF = float('inf')
+
+@pytest.mark.parametrize('a,b', [
+    (1.0, INF), (-INF, INF), (INF, -INF), (1e300, INF),
+    (torch.tensor([1.0, 2.0]), torch.tensor([1.0, INF])),
+    (torch.zeros(50), torch.cat([torch.zeros(49), torch.tensor([INF])])),  # the large-message path
+])
+def test_near_infinity_is_near_only_itself(a, b):
+    with pytest.raises(AssertionError): core.test_near(a, b)
+
+@pytest.mark.parametrize('a,b', [(INF, INF), (-INF, -INF), (torch.tensor([1.0, INF]), torch.tensor([1.0, INF]))])
+def test_near_equal_infinities_pass(a, b): core.test_near(a, b)
+
+@pytest.mark.parametrize('a,b', [(torch.ones(5, 1), torch.ones(5)), (torch.ones(1, 3), torch.ones(3)),
+                                 (torch.ones(3), torch.ones(1)), (np.ones((2, 1)), np.ones((1, 2)))])
+def test_near_refuses_shapes_that_only_broadcast(a, b):
+    with pytest.raises(AssertionError, match='shapes differ'): core.test_near(a, b)
+
+def test_near_message_says_where():
+    a = torch.zeros(4, 5); b = a.clone(); b[2, 3] = 1.0
+    with pytest.raises(AssertionError, match=r'at index \(2, 3\)'): core.test_near(a, b)
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='needs a machine without CUDA')
+@pytest.mark.parametrize('name', ['cuda', 'cuda:0'])
+def test_get_device_refuses_missing_cuda(monkeypatch, name):
+    monkeypatch.setenv('EXP_DEVICE', name)
+    with pytest.raises(ValueError, match='no cuda'): core.get_device()
+
+def test_get_device_refuses_missing_mps(monkeypatch):
+    mps = getattr(torch.backends, 'mps', None)
+    if mps is not None and mps.is_available(): pytest.skip('this machine has mps')
+    monkeypatch.setenv('EXP_DEVICE', 'mps')
+    with pytest.raises(ValueError, match='no mps'): core.get_device()
+
+def test_import_fails_at_once_on_a_missing_device():
+    if torch.cuda.is_available(): pytest.skip('this machine has CUDA')
+    env = {**os.environ, 'EXP_DEVICE': 'cuda'}
+    out = subprocess.run([sys.executable, '-c', 'import exp.core'], env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "EXP_DEVICE='cuda'" in out.stderr
+
+
+# ---- num_threads ----
+def test_num_threads_restores_even_on_error():
+    before = torch.get_num_threads()
+    with pytest.raises(RuntimeError):
+        with core.num_threads(1):
+            assert torch.get_num_threads() == 1
+            raise RuntimeError('boom')
+    assert torch.get_num_threads() == before
+
+
+# ---- check: the exercises' helper ----
+def check_message(got, expected, **kw):
+    with pytest.raises(AssertionError) as e: core.check(got, expected, 'x', **kw)
+    return str(e.value)
+
+def test_check_prints_exact_and_close(capsys):
+    m = torch.randn(3, 4)
+    core.check(m.clone(), m, 'm')
+    core.check(m + 1e-7, m, 'm')
+    core.check(np.ones(3), np.ones(3), 'arr')
+    core.check((3, 4), torch.Size([3, 4]), 'shape')
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == 'm: exact' and out[1].startswith('m: close (max difference') and out[2:] == ['arr: exact', 'shape: exact']
+
+@pytest.mark.parametrize('got,fragment', [
+    (None, 'no answer yet'), (..., 'no answer yet'),
+    ([[1.0] * 4] * 3, 'should be a tensor of shape (3, 4), got a list'),
+    (np.zeros((3, 4), dtype=np.float32), 'got a NumPy array'),
+    (torch.zeros(4, 3), 'has shape (4, 3), expected (3, 4) (transposed?)'),
+    (torch.zeros(12), 'missing reshape or squeeze'),
+    (torch.zeros(3, 3, 4), 'did broadcasting add one'),
+    (torch.zeros(3, 4, dtype=torch.float64), 'has dtype torch.float64, expected torch.float32'),
+    (torch.zeros(3, 4, device='meta'), 'is on device meta, expected cpu'),
+])
+def test_check_names_the_first_problem(got, fragment):
+    assert fragment in check_message(got, torch.zeros(3, 4))
+
+def test_check_counts_and_locates_differences():
+    expected = torch.zeros(4, 5); got = expected.clone(); got[1, 2] = 0.5; got[3, 0] = -2.0
+    msg = check_message(got, expected)
+    assert '2 of 20 elements differ' in msg and 'largest difference is 2 at index (3, 0)' in msg and 'got -2, expected 0' in msg
+
+def test_check_reports_nan_and_infinities():
+    assert '1 of yours are nan' in check_message(torch.tensor([1.0, float('nan')]), torch.tensor([1.0, 2.0]))
+    assert 'differ' in check_message(torch.tensor([1.0, 5.0]), torch.tensor([1.0, INF]))
+    core.check(torch.tensor([INF, float('nan')]), torch.tensor([INF, float('nan')]))
+
+def test_check_tolerance():
+    core.check(1.0 + 1e-6, 1.0)
+    core.check(torch.tensor([1.0]), torch.tensor([1.05]), tol=0.1)
+    assert 'more than tol=0.01' in check_message(1.0, 1.05, tol=0.01)
+
+@pytest.mark.parametrize('got,expected,fragment', [
+    (3, 2.5, 'differs by 0.5'),
+    (torch.tensor(2.5), 2.5, '`.item()`'),
+    ((4, 3), (3, 4), 'is (4, 3), expected (3, 4)'),
+    ('column', 'row', "is 'column', expected 'row'"),
+    (False, True, 'is False, expected True'),
+    (torch.tensor(True), True, 'should be a bool'),
+])
+def test_check_plain_answers(got, expected, fragment):
+    assert fragment in check_message(got, expected)
+
+def test_check_plain_answers_that_pass(capsys):
+    core.check([3, 4], (3, 4)); core.check(' Row ', 'row'); core.check(2, 2.0); core.check(True, True)
+    assert capsys.readouterr().out.count('exact') == 4
+
+def test_check_meta_tensors_compare_shape_dtype_device(capsys):
+    core.check(torch.ones(2, 3, device='meta'), torch.zeros(2, 3, device='meta'))
+    assert 'meta tensors hold no values' in capsys.readouterr().out
+    assert 'shape' in check_message(torch.ones(3, 2, device='meta'), torch.zeros(2, 3, device='meta'))
+
+@settings(deadline=None, max_examples=50)
+@given(x=float_arrays, i=st.integers(0, 10**6), delta=st.floats(0.01, 1e3))
+def test_check_fails_on_any_single_changed_element(x, i, delta):
+    t = torch.from_numpy(x)
+    if t.numel() == 0: return
+    wrong = t.clone().flatten(); wrong[i % wrong.numel()] += delta * (1 + abs(wrong[i % wrong.numel()].item()))
+    with pytest.raises(AssertionError, match='differ'): core.check(wrong.reshape(t.shape), t)

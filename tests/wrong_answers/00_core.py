@@ -1,0 +1,7 @@
+# A typical wrong answer for each exercise of 00_core, and a fragment its check's message must contain.
+WRONG = {
+    1: ("return (a - b).max()", 'differs by'),  # forgot the absolute value
+    2: ("return (a - b).abs() <= tol * b.abs()", 'elements differ'),  # purely relative: fails near zero
+    3: ("passes = False", 'expected True'),
+    4: ("again = torch.randn(3)", 'elements differ'),  # drew on from where the generator was
+}
