@@ -10,29 +10,33 @@ import torch
 
 # %% ../nbs/02_matmul.ipynb #4c49d181
 def check_matmul_shapes(a, b):
-    "Return `(n, k, m)` if `a` is `(n, k)` and `b` is `(k, m)`; otherwise raise a `ValueError` naming both shapes."
+    "Return `(n, k, m)` if `a` is `(n, k)` and `b` is `(k, m)`, of one dtype on one device; else raise a `ValueError`."
     sa, sb = tuple(a.shape), tuple(b.shape)
     if len(sa) != 2 or len(sb) != 2:
         raise ValueError(f"matmul needs two 2-D tensors, got shapes {sa} and {sb}")
     if sa[1] != sb[0]:
         raise ValueError(f"matmul needs (n, k) @ (k, m), got {sa} @ {sb}: {sa[1]} columns but {sb[0]} rows")
+    if a.dtype != b.dtype:
+        raise ValueError(f"matmul needs one dtype, got {a.dtype} @ {b.dtype}: convert one, e.g. b.to(a.dtype)")
+    if a.device != b.device:
+        raise ValueError(f"matmul needs one device, got {a.device} @ {b.device}: move one, e.g. b.to(a.device)")
     return sa[0], sa[1], sb[1]
 
 # %% ../nbs/02_matmul.ipynb #e1a9269a
 def matmul_loops(a, b):
     "Matrix product `a @ b` with three Python loops, touching one element at a time."
-    n, k, m = check_matmul_shapes(a, b)
-    c = a.new_zeros(n, m)
-    for i in range(n):
-        for j in range(m):
-            for p in range(k): c[i, j] += a[i, p] * b[p, j]
-    return c
+    rows, inner, cols = check_matmul_shapes(a, b)
+    out = a.new_zeros(rows, cols)
+    for i in range(rows):
+        for j in range(cols):
+            for k in range(inner): out[i, j] += a[i, k] * b[k, j]
+    return out
 
 # %% ../nbs/02_matmul.ipynb #74a4a9a4
 def matmul_dot(a, b):
     "Matrix product `a @ b` with two Python loops; each entry is an elementwise product, summed."
-    n, k, m = check_matmul_shapes(a, b)
-    c = a.new_zeros(n, m)
-    for i in range(n):
-        for j in range(m): c[i, j] = (a[i] * b[:, j]).sum()
-    return c
+    rows, _, cols = check_matmul_shapes(a, b)
+    out = a.new_zeros(rows, cols)
+    for i in range(rows):
+        for j in range(cols): out[i, j] = (a[i] * b[:, j]).sum()
+    return out

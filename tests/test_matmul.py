@@ -91,3 +91,57 @@ def test_integer_tensors(f):
     out = f(a, b)
     assert out.dtype == torch.int64
     assert torch.equal(out, a @ b)
+
+
+# ---- mixed dtypes and devices: refused, as `@` refuses them ----
+# Before the check, `matmul_dot(int64, float32)` built an int64 result and truncated every entry:
+# tensor([[1]]) times tensor([[0.5]]) gave tensor([[0]]).
+MIXED = [(torch.int64, torch.float32), (torch.float32, torch.int64), (torch.float32, torch.float64),
+         (torch.float64, torch.float16), (torch.int32, torch.int64)]
+
+def refusing():
+    "Every function that goes through `check_matmul_shapes`, including the one-loop version of 03."
+    fs = [mm.check_matmul_shapes, mm.matmul_loops, mm.matmul_dot]
+    try: from exp.broadcasting import matmul_broadcast
+    except ImportError: return fs
+    return fs + [matmul_broadcast]
+
+
+@pytest.mark.parametrize('da,db', MIXED)
+def test_at_refuses_mixed_dtypes(da, db):
+    "The behaviour we copy: PyTorch's own product will not mix dtypes."
+    with pytest.raises(RuntimeError): torch.ones(2, 3, dtype=da) @ torch.ones(3, 2, dtype=db)
+
+
+@pytest.mark.parametrize('f', refusing(), ids=lambda f: f.__name__)
+@pytest.mark.parametrize('da,db', MIXED)
+def test_mixed_dtypes_raise_value_error_naming_both(f, da, db):
+    a, b = torch.ones(2, 3, dtype=da), torch.ones(3, 2, dtype=db)
+    with pytest.raises(ValueError) as e: f(a, b)
+    assert str(da) in str(e.value) and str(db) in str(e.value), str(e.value)
+
+
+@pytest.mark.parametrize('f', refusing(), ids=lambda f: f.__name__)
+def test_the_reported_case_no_longer_truncates(f):
+    with pytest.raises(ValueError, match='dtype'): f(torch.tensor([[1]]), torch.tensor([[0.5]]))
+
+
+@pytest.mark.parametrize('f', refusing(), ids=lambda f: f.__name__)
+@pytest.mark.parametrize('da,db', [('cpu', 'meta'), ('meta', 'cpu')])
+def test_mixed_devices_raise_value_error_naming_both(f, da, db):
+    a, b = torch.ones(2, 3, device=da), torch.ones(3, 2, device=db)
+    with pytest.raises(ValueError) as e: f(a, b)
+    assert 'cpu' in str(e.value) and 'meta' in str(e.value), str(e.value)
+
+
+def test_bad_shapes_are_reported_before_dtypes():
+    "A wrong shape is the first thing to fix, so it is the first thing named."
+    with pytest.raises(ValueError, match=r'\(2, 3\) @ \(2, 3\)'):
+        mm.check_matmul_shapes(torch.ones(2, 3), torch.ones(2, 3, dtype=torch.float64))
+
+
+@settings(deadline=None, max_examples=30)
+@given(dtypes, st.sampled_from(['cpu', 'meta']))
+def test_same_dtype_and_device_still_accepted(dtype, device):
+    a, b = torch.empty(2, 3, dtype=dtype, device=device), torch.empty(3, 4, dtype=dtype, device=device)
+    assert mm.check_matmul_shapes(a, b) == (2, 3, 4)
