@@ -11,11 +11,14 @@ from .matmul import check_matmul_shapes
 
 # %% ../nbs/03_broadcasting.ipynb #27843383
 def _as_shape(s):
-    "`s` as a tuple of sizes; an int `n` means the shape `(n,)`."
-    s = (s,) if isinstance(s, int) else tuple(s)
-    if not all(isinstance(d, int) and d >= 0 for d in s):
-        raise ValueError(f"a shape is a sequence of sizes >= 0, got {s}")
-    return s
+    "`s` as a tuple of sizes (ints >= 0, not bools); an int `n` means the shape `(n,)`."
+    if isinstance(s, int) and not isinstance(s, bool): s = (s,)
+    if not isinstance(s, (tuple, list)):
+        raise ValueError(f"a shape is a tuple or list of sizes, or one int; got {s!r} ({type(s).__name__})")
+    for d in s:
+        if isinstance(d, bool) or not isinstance(d, int) or d < 0:
+            raise ValueError(f"sizes are ints >= 0, got {d!r} ({type(d).__name__}) in the shape {tuple(s)}")
+    return tuple(s)
 
 # %% ../nbs/03_broadcasting.ipynb #7a027762
 def broadcast_shape(*shapes):
@@ -24,12 +27,12 @@ def broadcast_shape(*shapes):
     nd = max((len(s) for s in shapes), default=0)
     padded = [(1,) * (nd - len(s)) + s for s in shapes]  # missing dimensions count as 1, at the front
     result = []
-    for dim, sizes in enumerate(zip(*padded)):
-        other = {d for d in sizes if d != 1}
+    for dim in range(-1, -nd - 1, -1):  # from the right, as the rules walk
+        other = {s[dim] for s in padded if s[dim] != 1}
         if len(other) > 1:
             raise ValueError(f"shapes {', '.join(map(str, shapes))} do not broadcast: "
-                             f"sizes {sorted(other)} meet at dimension {dim - nd} (counting from the end)")
-        result.append(other.pop() if other else 1)
+                             f"sizes {sorted(other)} meet at dimension {dim} (counting from the end)")
+        result.insert(0, other.pop() if other else 1)
     return tuple(result)
 
 # %% ../nbs/03_broadcasting.ipynb #3533c074

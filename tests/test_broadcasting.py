@@ -1,5 +1,6 @@
 "Tests of exp.broadcasting: broadcast_shape against torch.broadcast_shapes, the vectorised matmuls against `@`."
 import pytest
+import numpy as np
 import torch
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
@@ -70,9 +71,34 @@ def test_broadcast_shape_refusals(shapes):
     with pytest.raises(ValueError, match='do not broadcast'): bc.broadcast_shape(*shapes)
 
 
-@pytest.mark.parametrize('bad', [(-1, 3), (2.0, 3), ('a',)])
-def test_broadcast_shape_rejects_non_sizes(bad):
-    with pytest.raises(ValueError, match='sizes'): bc.broadcast_shape(bad, (3,))
+@pytest.mark.parametrize('bad,size', [((-1, 3), -1), ((2.0, 3), 2.0), (('a',), 'a'), ((True, 3), True), ((3, False), False),
+                                      ((3, np.int64(2)), np.int64(2)), ((torch.tensor(2),), torch.tensor(2))])
+def test_broadcast_shape_rejects_non_sizes(bad, size):
+    "Negative, fractional and non-int sizes, and bools (Python's 1 and 0, which once slipped through), named in the error."
+    with pytest.raises(ValueError, match='sizes') as e: bc.broadcast_shape(bad, (3,))
+    assert repr(size) in str(e.value), str(e.value)
+
+
+@pytest.mark.parametrize('bad', [{2: 'a', 3: 'b'}, {2, 3}, '23', None, 2.0, True, np.int64(3), torch.tensor([2, 3])])
+def test_broadcast_shape_rejects_non_shapes(bad):
+    "A dict once passed as its keys; anything but a tuple, a list or one int is refused by name."
+    with pytest.raises(ValueError, match='a shape is a tuple or list') as e: bc.broadcast_shape(bad, (3,))
+    assert type(bad).__name__ in str(e.value)
+
+
+def test_bools_no_longer_pass_as_sizes():
+    "Before the check, (False, 3) broadcast with (1,) to (False, 3): a bool in the result."
+    with pytest.raises(ValueError, match='bool'): bc.broadcast_shape((False, 3), (1,))
+    assert bc.broadcast_shape((0, 3), (1,)) == (0, 3)
+
+
+@settings(deadline=None, max_examples=100)
+@given(st.lists(small_shape, max_size=4))
+def test_broadcast_shape_returns_plain_ints(shapes):
+    "The result holds Python ints, whatever sequence type the shapes came in."
+    try: result = bc.broadcast_shape(*[torch.Size(s) for s in shapes])
+    except ValueError: return
+    assert type(result) is tuple and all(type(d) is int for d in result)
 
 
 # ---- the vectorised matmuls ----
@@ -109,3 +135,49 @@ def test_meta_inputs_stay_on_meta(f, dtype):
     a, b = torch.empty(30, 40, device='meta', dtype=dtype), torch.empty(40, 20, device='meta', dtype=dtype)
     out = f(a, b)
     assert out.device.type == 'meta' and out.shape == (30, 20) and out.dtype == dtype
+
+
+# ---- mixed dtypes and devices: refused, as `@` refuses them ----
+# Before the check in `check_matmul_shapes`, matmul_broadcast(int64, float) truncated every row into the
+# int64 result (tensor([[1]]) by tensor([[0.5]]) gave tensor([[0]])), and matmul_einsum(meta, cpu) returned
+# uninitialised numbers on the CPU.
+DTYPES = [torch.float32, torch.float64, torch.float16, torch.int64, torch.int32]
+
+@pytest.mark.parametrize('f', MATMULS)
+@settings(deadline=None, max_examples=40)
+@given(st.sampled_from(DTYPES), st.sampled_from(DTYPES))
+def test_mixed_dtypes_raise_value_error_naming_both(f, da, db):
+    a, b = torch.ones(2, 3, dtype=da), torch.ones(3, 2, dtype=db)
+    if da == db:
+        out = f(a, b)
+        assert out.dtype == da and torch.equal(out, a @ b)
+    else:
+        with pytest.raises(ValueError) as e: f(a, b)
+        assert str(da) in str(e.value) and str(db) in str(e.value), str(e.value)
+
+
+@pytest.mark.parametrize('f', MATMULS)
+def test_the_reported_mixed_dtype_case(f):
+    with pytest.raises(ValueError, match='dtype'): f(torch.tensor([[1]]), torch.tensor([[0.5]]))
+
+
+@pytest.mark.parametrize('f', MATMULS)
+@pytest.mark.parametrize('da,db', [('meta', 'cpu'), ('cpu', 'meta')])
+def test_mixed_devices_raise_value_error_naming_both(f, da, db):
+    a, b = torch.ones(2, 3, device=da), torch.ones(3, 2, device=db)
+    with pytest.raises(ValueError) as e: f(a, b)
+    assert 'meta' in str(e.value) and 'cpu' in str(e.value), str(e.value)
+
+
+@pytest.mark.parametrize('f', MATMULS)
+def test_shapes_are_checked_before_dtypes(f):
+    "Both matmuls go through check_matmul_shapes: a wrong shape is named first, even with mixed dtypes."
+    with pytest.raises(ValueError) as e: f(torch.ones(2, 3), torch.ones(2, 3, dtype=torch.float64))
+    assert '(2, 3)' in str(e.value) and 'dtype' not in str(e.value)
+
+
+def test_the_rightmost_clash_is_reported():
+    "The rules walk from the right, so the error names the last clashing dimension first, as PyTorch's does."
+    with pytest.raises(ValueError, match=r'sizes \[3, 640\] meet at dimension -1'):
+        bc.broadcast_shape((480, 640, 3), (480, 640))
+    with pytest.raises(ValueError, match=r'dimension -2'): bc.broadcast_shape((4, 2, 1), (3, 5))
