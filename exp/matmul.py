@@ -16,6 +16,8 @@ def check_matmul_shapes(a, b):
         raise ValueError(f"matmul needs two 2-D tensors, got shapes {sa} and {sb}")
     if sa[1] != sb[0]:
         raise ValueError(f"matmul needs (n, k) @ (k, m), got {sa} @ {sb}: {sa[1]} columns but {sb[0]} rows")
+    if a.dtype == torch.bool or b.dtype == torch.bool:
+        raise ValueError(f"matmul needs numbers, got {a.dtype} @ {b.dtype}: convert bools first, e.g. a.float()")
     if a.dtype != b.dtype:
         raise ValueError(f"matmul needs one dtype, got {a.dtype} @ {b.dtype}: convert one, e.g. b.to(a.dtype)")
     if a.device != b.device:

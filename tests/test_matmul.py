@@ -145,3 +145,10 @@ def test_bad_shapes_are_reported_before_dtypes():
 def test_same_dtype_and_device_still_accepted(dtype, device):
     a, b = torch.empty(2, 3, dtype=dtype, device=device), torch.empty(3, 4, dtype=dtype, device=device)
     assert mm.check_matmul_shapes(a, b) == (2, 3, 4)
+
+
+@pytest.mark.parametrize("f", [mm.check_matmul_shapes, mm.matmul_loops, mm.matmul_dot])
+def test_bool_tensors_are_refused_as_by_matmul(f):
+    a = torch.ones(2, 3, dtype=torch.bool)
+    with pytest.raises(NotImplementedError): a @ a.t()  # PyTorch's @ has no bool matmul
+    with pytest.raises(ValueError, match='torch.bool'): f(a, a.t())
