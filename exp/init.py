@@ -7,6 +7,7 @@ __all__ = ['relu', 'lin', 'layer_stats', 'xavier_init', 'kaiming_init']
 
 # %% ../nbs/04_init.ipynb #fd331f9f
 import math
+import numbers
 import torch
 
 # %% ../nbs/04_init.ipynb #a02446ba
@@ -17,42 +18,63 @@ def relu(x):
 # %% ../nbs/04_init.ipynb #41b3d8e1
 def lin(x, w, b):
     "A linear layer: `x @ w + b`, with `w` of shape `(n_in, n_out)` and `b` of shape `(n_out,)`."
+    if x.ndim < 1: raise ValueError(f"lin: x must have its features in its last dimension, got a 0-d tensor")
+    if w.ndim != 2: raise ValueError(f"lin: w must be an (n_in, n_out) matrix, got shape {tuple(w.shape)}")
     if x.shape[-1] != w.shape[0]:
         raise ValueError(f"lin: x has {x.shape[-1]} features (shape {tuple(x.shape)}) "
                          f"but w expects {w.shape[0]} (shape {tuple(w.shape)})")
+    if not isinstance(b, torch.Tensor) or tuple(b.shape) != (w.shape[1],):
+        got = tuple(b.shape) if isinstance(b, torch.Tensor) else type(b).__name__
+        raise ValueError(f"lin: the bias must have shape ({w.shape[1]},), one number per output, got {got}")
     return x @ w + b
+
+# %% ../nbs/04_init.ipynb #f24dfe3d
+def _mean_std(x):
+    "Mean and std of all of `x`, computed on `x / max|x|` so that no sum or square overflows, on any device."
+    scale = x.abs().amax()
+    scale = torch.where(scale > 0, scale, torch.ones_like(scale))  # all zeros: nothing to rescale
+    y = x / scale
+    return torch.stack([y.mean(), y.std()]) * scale
 
 # %% ../nbs/04_init.ipynb #b5e95cef
 def layer_stats(x, weights, act=None):
     "Mean and std of the activations after each layer `x = act(x @ w)`: a tensor of shape `(n_layers, 2)`."
-    if x.ndim != 2: raise ValueError(f"layer_stats: x must be a (batch, features) matrix, got shape {tuple(x.shape)}")
+    if x.ndim != 2 or x.numel() == 0:
+        raise ValueError(f"layer_stats: x must be a non-empty (batch, features) matrix, got shape {tuple(x.shape)}")
     stats = []
     with torch.no_grad():
         for i, w in enumerate(weights):
             if w.ndim != 2 or w.shape[0] != x.shape[1]:
+                hint = " (a list of 2-D weights is expected; iterating over one matrix gives its rows)" if w.ndim == 1 else ""
                 raise ValueError(f"layer_stats: layer {i} has weight shape {tuple(w.shape)}, "
-                                 f"but its input has {x.shape[1]} features")
+                                 f"but its input has {x.shape[1]} features{hint}")
+            if x.shape[0] * w.shape[1] < 2:
+                raise ValueError(f"layer_stats: layer {i} gives {x.shape[0] * w.shape[1]} activation(s) "
+                                 f"(batch {x.shape[0]}, weight {tuple(w.shape)}); a std needs at least 2")
             x = x @ w
             if act is not None: x = act(x)
-            stats.append(torch.stack([x.mean(), x.std()]))
+            stats.append(_mean_std(x))
     return torch.stack(stats) if stats else x.new_empty(0, 2)
 
 # %% ../nbs/04_init.ipynb #28170255
 def _check_sizes(n_in, n_out):
-    "Raise a ValueError unless both layer sizes are positive integers."
+    "The two layer sizes as ints; a ValueError unless both are positive integers (Python's or NumPy's)."
     for name, v in (('n_in', n_in), ('n_out', n_out)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
             raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    return int(n_in), int(n_out)
 
 # %% ../nbs/04_init.ipynb #96583dce
 def xavier_init(n_in, n_out, *, device=None, dtype=None, generator=None):
     "An `(n_in, n_out)` weight with std `1/sqrt(n_in)`: keeps the std of a linear layer's output at 1."
-    _check_sizes(n_in, n_out)
+    n_in, n_out = _check_sizes(n_in, n_out)
     return torch.randn(n_in, n_out, device=device, dtype=dtype, generator=generator) / math.sqrt(n_in)
 
 # %% ../nbs/04_init.ipynb #8ee39b76
 def kaiming_init(n_in, n_out, a=0., *, device=None, dtype=None, generator=None):
     "An `(n_in, n_out)` weight with std `sqrt(2/((1+a^2) n_in))`, for a (leaky) ReLU with negative slope `a`."
-    _check_sizes(n_in, n_out)
+    n_in, n_out = _check_sizes(n_in, n_out)
+    if isinstance(a, bool) or not isinstance(a, numbers.Real) or not math.isfinite(a):
+        raise ValueError(f"kaiming_init: a is the leaky ReLU's negative slope, a finite number; got {a!r}")
     std = math.sqrt(2 / ((1 + a**2) * n_in))
     return torch.randn(n_in, n_out, device=device, dtype=dtype, generator=generator) * std

@@ -146,3 +146,86 @@ def test_layer_stats_errors_and_meta():
         ei.layer_stats(torch.randn(8), [torch.randn(8, 5)])
     out = ei.layer_stats(torch.empty(3, 8, device='meta'), [torch.empty(8, 5, device='meta')], ei.relu)
     assert out.device.type == 'meta' and out.shape == (1, 2)
+
+
+# --- silent wrong answers, now refused or fixed ----------------------------------------------
+
+@pytest.mark.parametrize('bias_shape', [(1,), (3, 1), (3, 3), (), (2,)])
+def test_lin_refuses_a_bias_that_would_broadcast(bias_shape):
+    # x @ w is (3, 3): each of these biases broadcasts without error, adding the wrong numbers
+    x, w = torch.randn(3, 4), torch.randn(4, 3)
+    if bias_shape != (2,): (x @ w + torch.zeros(bias_shape))  # PyTorch alone accepts it
+    with pytest.raises(ValueError, match=r'bias must have shape \(3,\)'):
+        ei.lin(x, w, torch.zeros(bias_shape))
+
+
+def test_lin_refuses_a_1d_weight_and_a_0d_input():
+    with pytest.raises(ValueError, match=r'\(n_in, n_out\).*\(4,\)'):
+        ei.lin(torch.randn(3, 4), torch.randn(4), torch.zeros(1))  # x @ w would be a (3,) vector
+    with pytest.raises(ValueError, match='0-d'):
+        ei.lin(torch.tensor(1.), torch.randn(1, 2), torch.zeros(2))
+    with pytest.raises(ValueError, match='bias'):
+        ei.lin(torch.randn(3, 4), torch.randn(4, 2), 0.)
+
+
+def test_lin_accepts_a_single_sample_and_extra_batch_dims():
+    w, b = torch.randn(4, 2), torch.randn(2)
+    torch.testing.assert_close(ei.lin(torch.ones(4), w, b), w.sum(0) + b)
+    assert ei.lin(torch.randn(5, 3, 4), w, b).shape == (5, 3, 2)
+
+
+@pytest.mark.parametrize('shape', [(0, 5), (3, 0)])
+def test_layer_stats_refuses_empty_input(shape):
+    with pytest.raises(ValueError, match='non-empty'):
+        ei.layer_stats(torch.randn(*shape), [torch.randn(shape[1], 4)])
+
+
+def test_layer_stats_refuses_a_single_activation_and_hints_at_a_bare_matrix():
+    with pytest.raises(ValueError, match='at least 2'):
+        ei.layer_stats(torch.randn(1, 5), [torch.randn(5, 1)])  # the std of one number is nan
+    with pytest.raises(ValueError, match='list of 2-D weights'):
+        ei.layer_stats(torch.randn(3, 5), torch.randn(5, 5))  # iterating a matrix gives its rows
+
+
+@settings(deadline=None, max_examples=40)
+@given(exponent=st.integers(-30, 37), positive=st.booleans(), seed=seeds)
+def test_layer_stats_huge_and_tiny_values_match_float64(exponent, positive, seed):
+    # float32 activations of any size within range: sums of 20,000 values near 1e36 and squares of
+    # values past 1e19 overflow float32, yet the statistics must match float64 ones.
+    x = _randn(200, 100, seed=seed)
+    x = (x.abs() if positive else x) * 10.0 ** exponent
+    assert x.isfinite().all()
+    stats = ei.layer_stats(x, [torch.eye(100)])[0]
+    ref = x.double()
+    assert stats.isfinite().all(), stats
+    torch.testing.assert_close(stats.double() / ref.std(), torch.stack([ref.mean(), ref.std()]) / ref.std(),
+                               rtol=0, atol=1e-4)
+
+
+def test_layer_stats_is_nan_exactly_when_activations_overflow():
+    x = torch.full((4, 3), 3e38)
+    assert ei.layer_stats(x, [torch.eye(3)]).isfinite().all()
+    over = ei.layer_stats(x, [torch.eye(3) * 2])  # 6e38 is inf in float32
+    assert over.isnan().all()
+    zero = ei.layer_stats(torch.zeros(4, 3), [torch.eye(3)])
+    assert (zero == 0).all()
+
+
+@pytest.mark.parametrize('init_fn', [ei.xavier_init, ei.kaiming_init])
+def test_init_accepts_numpy_integer_sizes(init_fn):
+    np = pytest.importorskip('numpy')
+    w = init_fn(np.int64(30), np.int32(20))
+    assert w.shape == (30, 20)
+
+
+@pytest.mark.parametrize('a', [math.nan, math.inf, -math.inf, '0.1', True, None])
+def test_kaiming_refuses_a_slope_that_is_not_a_finite_number(a):
+    with pytest.raises(ValueError, match='negative slope'):
+        ei.kaiming_init(20, 30, a=a)
+
+
+def test_kaiming_negative_slope_gives_the_same_std():
+    # only a**2 enters the formula: a leaky ReLU with slope -a keeps the same second moment as +a
+    g = lambda: torch.Generator().manual_seed(3)
+    torch.testing.assert_close(ei.kaiming_init(200, 300, a=-0.4, generator=g()),
+                               ei.kaiming_init(200, 300, a=0.4, generator=g()))
