@@ -4,7 +4,7 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 import exp.core as core
-from exp.backward import forward_and_backward, lin_grad, mse, mse_grad, numeric_grad, relu_grad
+from exp.backward import add_grad, forward_and_backward, lin_grad, mse, mse_grad, numeric_grad, relu_grad
 from exp.init import lin, relu
 
 DT = torch.float64  # float64 so that autograd and our formulas agree to ~1e-12, leaving no doubt about a real mismatch
@@ -124,3 +124,133 @@ def test_meta_tensors_stay_on_meta():
     assert loss.device.type == 'meta'
     for t in (x, w1, b1, w2, b2):
         assert t.g.device.type == 'meta' and t.g.shape == t.shape
+
+
+# Bad input: each of these used to pass silently (a broadcast gradient of the wrong shape, a NaN) or fail
+# with a message that did not say what was wrong.
+
+def test_mse_says_targets_must_be_a_vector():
+    out, col = randn(5, 1, seed=7), randn(5, 1, seed=8)
+    with pytest.raises(ValueError, match=r'targets must have shape \(n,\)') as e: mse(out, col)
+    assert '(5, 1)' in str(e.value) and 'output' in str(e.value)
+
+
+def test_mse_grad_refuses_a_column_of_targets():
+    out, col = randn(5, 1, seed=7), randn(5, 1, seed=8)
+    with pytest.raises(ValueError, match=r'targets must have shape \(n,\)'): mse_grad(out, col)  # was a (5, 5, 1) gradient
+    with pytest.raises(ValueError, match=r'\(4,\)'): mse_grad(out, randn(4, seed=9))
+
+
+def test_mse_grad_of_a_vector_output_has_the_output_shape():
+    out, targ = randn(6, seed=10), randn(6, seed=11)
+    mse_grad(out, targ)  # used to store a (6, 1) gradient for a (6,) tensor
+    o = leaf(out); mse(o, targ).backward()
+    torch.testing.assert_close(out.g, o.grad)
+
+
+def test_mse_and_mse_grad_refuse_an_empty_batch():
+    out, targ = torch.empty(0, 1, dtype=DT), torch.empty(0, dtype=DT)
+    with pytest.raises(ValueError, match='no samples'): mse(out, targ)  # was nan
+    with pytest.raises(ValueError, match='no samples'): mse_grad(out, targ)  # was ZeroDivisionError
+
+
+def test_grad_functions_say_when_out_g_is_missing():
+    x, w, b = randn(3, 4, seed=12), randn(4, 2, seed=13), randn(2, seed=14)
+    out = lin(x, w, b)
+    with pytest.raises(ValueError, match=r'no gradient.*reverse'): lin_grad(x, out, w, b)  # was AttributeError
+    with pytest.raises(ValueError, match=r'no gradient.*reverse'): relu_grad(x, relu(x))
+
+
+def test_relu_grad_refuses_out_of_another_shape():
+    inp = randn(4, 3, seed=15)
+    out = relu(inp)[:, :1]; out.g = torch.ones(4, 1, dtype=DT)
+    with pytest.raises(ValueError, match=r'\(4, 3\).*\(4, 1\)'): relu_grad(inp, out)  # broadcast to (4, 3) before
+    out = relu(inp); out.g = torch.ones(3, dtype=DT)
+    with pytest.raises(ValueError, match=r'out\.g'): relu_grad(inp, out)
+
+
+def test_relu_grad_is_zero_where_the_input_is_not_positive_even_for_inf():
+    inp = torch.tensor([-1., 2.], dtype=DT)
+    out = relu(inp); out.g = torch.tensor([float('inf'), 3.], dtype=DT)
+    relu_grad(inp, out)  # a mask multiplication gave inf * 0 = nan
+    i = leaf(inp); torch.relu(i).backward(out.g)
+    torch.testing.assert_close(inp.g, i.grad)
+
+
+def test_lin_grad_refuses_mismatched_shapes():
+    x, w, g = randn(5, 4, seed=16), randn(4, 3, seed=17), randn(5, 3, seed=18)
+    b1 = randn(1, seed=19)  # broadcasts in the forward pass, but b.g would come out (3,) for a (1,) bias
+    out = x @ w + b1; out.g = g
+    with pytest.raises(ValueError, match=r'b \(1,\)'): lin_grad(x, out, w, b1)
+    b = randn(3, seed=20)
+    out = lin(x, w, b); out.g = g[:, :1]
+    with pytest.raises(ValueError, match=r'out\.g'): lin_grad(x, out, w, b)
+    out.g = g
+    with pytest.raises(ValueError, match=r'inp \(5, 3\)'): lin_grad(x[:, :3], out, w, b)
+
+
+def test_forward_and_backward_refuses_a_column_of_targets():
+    (x, w1, b1, w2, b2), y = model_params(5, 3, 2, seed=21)
+    with pytest.raises(ValueError, match=r'targets must have shape \(n,\).*\(5, 1\)'):
+        forward_and_backward(x, y[:, None], w1, b1, w2, b2)
+
+
+@pytest.mark.parametrize('eps', [float('nan'), float('inf'), -1e-3])
+def test_numeric_grad_refuses_eps_that_is_not_a_positive_number(eps):
+    with pytest.raises(ValueError, match='eps'): numeric_grad(lambda t: t.sum(), torch.ones(2, dtype=DT), eps=eps)
+
+
+def test_numeric_grad_refuses_non_scalar_f_before_its_loop():
+    calls = []
+    def f(t): calls.append(1); return t * 2
+    with pytest.raises(ValueError, match=r'scalar.*\(3,\)'): numeric_grad(f, torch.ones(3, dtype=DT))
+    assert len(calls) == 1, "numeric_grad should call f once at x to check it, not run the loop"
+
+
+# A tensor used twice: its gradient is the sum of the gradients of each use.
+
+def test_add_grad_sums_contributions_and_matches_autograd():
+    x, w, v = randn(4, 3, seed=22), randn(3, 3, seed=23), randn(3, 3, seed=24)
+    out1, out2 = x @ w, x @ v
+    g1, g2 = randn(4, 3, seed=25), randn(4, 3, seed=26)
+    x.g = None
+    add_grad(x, g1 @ w.T); add_grad(x, g2 @ v.T)
+    xl = leaf(x); ((xl @ w) * g1 + (xl @ v) * g2).sum().backward()
+    torch.testing.assert_close(x.g, xl.grad)
+
+
+def test_add_grad_refuses_a_gradient_of_another_shape():
+    x = randn(3, 2, seed=27)
+    with pytest.raises(ValueError, match=r'\(2, 3\).*\(3, 2\)'): add_grad(x, randn(2, 3, seed=28))
+    x.g = randn(3, 1, seed=29)
+    with pytest.raises(ValueError, match=r'x\.g|t\.g|\.g'): add_grad(x, randn(3, 2, seed=30))
+
+
+def test_shared_weight_needs_the_sum_of_both_lin_grads():
+    x, w, b1, b2 = randn(5, 3, seed=31), randn(3, 3, seed=32), randn(3, seed=33), randn(3, seed=34)
+    h = lin(x, w, b1); a = relu(h); out = lin(a, w, b2); out.g = torch.ones_like(out)
+    lin_grad(a, out, w, b2); second = w.g
+    relu_grad(h, a); lin_grad(x, h, w, b1)
+    wl = leaf(w); lin(relu(lin(x, wl, b1)), wl, b2).sum().backward()
+    assert not torch.allclose(w.g, wl.grad)  # overwritten: only the first layer's share
+    torch.testing.assert_close(w.g + second, wl.grad)
+
+
+# The third check of the notebook: gradcheck applied to OUR backward, through a torch.autograd.Function.
+
+class OurBackward(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, targ, *ps):
+        ps = [p.detach().clone() for p in ps]
+        loss = forward_and_backward(ps[0], targ, *ps[1:])
+        ctx.save_for_backward(*[p.g for p in ps])
+        return loss
+
+    @staticmethod
+    def backward(ctx, g):
+        return (None, *[g * t for t in ctx.saved_tensors])
+
+
+def test_gradcheck_on_our_backward():
+    (x, w1, b1, w2, b2), y = model_params(4, 3, 2, seed=35)
+    assert torch.autograd.gradcheck(lambda *ps: OurBackward.apply(y, *ps), [leaf(t) for t in (x, w1, b1, w2, b2)])
