@@ -1,5 +1,5 @@
 "Tests of exp.data: IDX files, finding and downloading the data (from a local test server), showing images."
-import gzip, hashlib, http.server, socket, struct, threading
+import gzip, hashlib, http.server, os, re, signal, socket, struct, subprocess, sys, threading, time
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,8 @@ def free_port():
         return s.getsockname()[1]
 
 class Server:
-    "A local HTTP server: `routes` maps a path to bytes, or to ('drop', bytes) to close the connection early."
+    """A local HTTP server: `routes` maps a path to bytes, to ('drop', bytes) to close the connection early,
+    or to ('trickle', bytes, delay) to send one byte every `delay` seconds."""
     def __init__(self):
         self.routes, self.hits = {}, []
         server = self
@@ -49,12 +50,23 @@ class Server:
                 server.hits.append(self.path)
                 route = server.routes.get(self.path)
                 if route is None: return self.send_error(404)
+                if isinstance(route, tuple) and route[0] == 'trickle': return self.trickle(*route[1:])
                 drop = isinstance(route, tuple)
                 body = route[1] if drop else route
                 self.send_response(200)
                 self.send_header('Content-Length', str(len(body) + 1000 if drop else len(body)))
                 self.end_headers()
                 self.wfile.write(body[:len(body) // 2] if drop else body)
+                self.close_connection = True
+            def trickle(self, body, delay):
+                self.send_response(200)
+                self.send_header('Content-Length', str(len(body)))
+                self.end_headers()
+                try:
+                    for i in range(len(body)):
+                        self.wfile.write(body[i:i + 1])
+                        time.sleep(delay)
+                except OSError: pass  # the client gave up
                 self.close_connection = True
         self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
         self.url = f'http://127.0.0.1:{self.httpd.server_address[1]}/'
@@ -76,7 +88,7 @@ def server(monkeypatch):
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch, tmp_path):
     "Every test starts with an empty cache in tmp_path, no EXP_* settings, and the 'tiny' dataset."
-    for var in ('EXP_DATA', 'EXP_OFFLINE', 'EXP_DATA_URL'): monkeypatch.delenv(var, raising=False)
+    for var in ('EXP_DATA', 'EXP_OFFLINE', 'EXP_DATA_URL', 'EXP_DEBIAN_DIR'): monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv('EXP_CACHE', str(tmp_path/'cache'))
     monkeypatch.setitem(data.DATASETS, 'tiny', dict(
         title='Tiny', urls=[f'http://127.0.0.1:{free_port()}/'], debian=None, classes=list('0123456789'),
@@ -203,10 +215,38 @@ def test_exp_data_is_searched_first(monkeypatch, tmp_path):
     assert all(p.parent == d for p in data.find_files('tiny', offline=True).values())
     check_tiny(data.get_data('tiny', n_valid=N_VALID, offline=True))
 
-def test_get_data_n_valid_too_big(tmp_path):
+def tiny_dir(tmp_path):
     d = tmp_path/'mine'; d.mkdir()
     for k, v in TINY_RAW.items(): (d/k).write_bytes(v)
-    with pytest.raises(ValueError, match='cannot split off'): data.get_data('tiny', path=d)
+    return d
+
+def test_get_data_n_valid_too_big(tmp_path):
+    with pytest.raises(ValueError, match='n_valid=10000 leaves no training images'): data.get_data('tiny', path=tiny_dir(tmp_path))
+
+@pytest.mark.parametrize('n_valid', [0, 1, N_VALID, N_TINY - 1])
+def test_get_data_split(tmp_path, n_valid):
+    "The last n_valid images are the validation set; 0 means none (x[:-0] would be empty: the tracker's bug)."
+    x_train, y_train, x_valid, y_valid = data.get_data('tiny', path=tiny_dir(tmp_path), n_valid=n_valid)
+    x = torch.from_numpy(TINY_IMAGES.reshape(N_TINY, -1)).float() / 255
+    y = torch.from_numpy(TINY_LABELS).long()
+    assert x_train.shape == (N_TINY - n_valid, 784) and x_valid.shape == (n_valid, 784)
+    assert y_train.shape == (N_TINY - n_valid,) and y_valid.shape == (n_valid,)
+    assert x_valid.dtype == torch.float32 and y_valid.dtype == torch.int64
+    torch.testing.assert_close(torch.cat([x_train, x_valid]), x)
+    assert torch.equal(torch.cat([y_train, y_valid]), y)
+
+@pytest.mark.parametrize('n_valid', [-1, -N_VALID, N_TINY, N_TINY + 1, 2.5, '3', None])
+def test_get_data_bad_n_valid(tmp_path, n_valid):
+    with pytest.raises(ValueError, match=re.escape(f'n_valid={n_valid!r}')):
+        data.get_data('tiny', path=tiny_dir(tmp_path), n_valid=n_valid)
+
+def test_get_data_negative_n_valid_before_looking_for_files():
+    with pytest.raises(ValueError, match='n_valid=-1'): data.get_data('tiny', offline=True, n_valid=-1)
+
+def test_get_data_images_and_labels_differ(tmp_path):
+    d = tiny_dir(tmp_path)
+    (d/'train-labels-idx1-ubyte').write_bytes(idx_bytes(TINY_LABELS[:-1], 0x08))
+    with pytest.raises(ValueError, match=f'{N_TINY} images but {N_TINY - 1} labels'): data.get_data('tiny', path=d, n_valid=0)
 
 def test_find_files_unknown_dataset():
     with pytest.raises(ValueError, match="unknown dataset 'nope'"): data.find_files('nope')
@@ -241,6 +281,18 @@ def test_offline_false_overrides_env(monkeypatch, server):
     monkeypatch.setenv('EXP_DATA_URL', server.url)
     server.routes.update(TINY_GZ)
     check_tiny(data.get_data('tiny', offline=False, progress=False, n_valid=N_VALID))
+
+def test_unreadable_folder_counts_as_empty(monkeypatch, tmp_path):
+    "A folder we may not read (EXP_DATA here) is one more place without the files, not a raw PermissionError."
+    secret = tmp_path/'secret'
+    real_is_file = Path.is_file
+    def is_file(self):
+        if secret in self.parents: raise PermissionError(13, 'Permission denied', str(self))
+        return real_is_file(self)
+    monkeypatch.setattr(Path, 'is_file', is_file)
+    monkeypatch.setenv('EXP_DATA', str(secret))
+    with pytest.raises(FileNotFoundError, match='switched off') as e: data.find_files('tiny', offline=True)
+    assert str(secret) in str(e.value)
 
 def test_tiny_message_has_no_apt_hint():
     with pytest.raises(FileNotFoundError) as e: data.find_files('tiny', offline=True)
@@ -297,6 +349,50 @@ def test_download_corrupt_gzip_is_a_download_error(monkeypatch, server):
     with pytest.raises(FileNotFoundError, match='checksum'): data.find_files('tiny', progress=False)
 
 
+# ---- a cache we cannot write to: the same friendly message, and no download ----
+def assert_cache_message(msg, server):
+    for words in ('Tiny not found', 'Looked in', 'cannot write to the course cache', 'set EXP_CACHE', 'EXP_DATA'):
+        assert words in msg, words
+    assert server.hits == []  # the cache is checked before any download starts
+
+def test_cache_path_through_a_file(monkeypatch, tmp_path, server):
+    (tmp_path/'a-file').write_text('not a folder')
+    monkeypatch.setenv('EXP_CACHE', str(tmp_path/'a-file'/'cache'))
+    monkeypatch.setenv('EXP_DATA_URL', server.url)
+    server.routes.update(TINY_GZ)
+    with pytest.raises(FileNotFoundError) as e: data.get_data('tiny', progress=False, n_valid=N_VALID)
+    assert_cache_message(str(e.value), server)
+
+def test_cache_permission_denied(monkeypatch, server):
+    "As a read-only disk answers; simulated, since root may write anywhere."
+    def deny(*args, dir=None, **kwargs): raise PermissionError(13, 'Permission denied', str(dir))
+    monkeypatch.setattr(data.tempfile, 'TemporaryFile', deny)
+    monkeypatch.setattr(data.tempfile, 'mkstemp', deny)
+    monkeypatch.setenv('EXP_DATA_URL', server.url)
+    server.routes.update(TINY_GZ)
+    with pytest.raises(FileNotFoundError) as e: data.find_files('tiny', progress=False)
+    assert_cache_message(str(e.value), server)
+    assert 'Permission denied' in str(e.value)
+
+@pytest.mark.skipif(os.geteuid() == 0, reason='root may write to a read-only folder')
+def test_cache_read_only_folder(monkeypatch, server):
+    cache().mkdir(parents=True)
+    cache().chmod(0o500)
+    try:
+        monkeypatch.setenv('EXP_DATA_URL', server.url)
+        server.routes.update(TINY_GZ)
+        with pytest.raises(FileNotFoundError) as e: data.find_files('tiny', progress=False)
+        assert_cache_message(str(e.value), server)
+    finally: cache().chmod(0o700)
+
+def test_download_into_unwritable_folder(tmp_path, server):
+    (tmp_path/'a-file').write_text('not a folder')
+    server.routes[URL_PATH] = LABELS_GZ
+    with pytest.raises(data.DownloadError, match='cannot write to'):
+        data.download(server.url + URL_PATH[1:], tmp_path/'a-file'/'labels.gz', LABELS_SHA, progress=False)
+    assert server.hits == []
+
+
 # ---- download() itself ----
 URL_PATH = '/train-labels-idx1-ubyte.gz'
 LABELS_GZ = TINY_GZ[URL_PATH]
@@ -337,6 +433,66 @@ def test_download_refused(tmp_path):
     assert files_in(tmp_path) == []
 
 def test_download_error_is_oserror(): assert issubclass(data.DownloadError, OSError)
+
+
+# ---- a server that trickles, stale temporary files, a download killed by a signal ----
+def test_download_time_limit(server, tmp_path):
+    "One byte every 0.1 s: never silent long enough for `timeout`; only the total time limit stops it."
+    server.routes[URL_PATH] = ('trickle', LABELS_GZ, 0.1)  # would take len(LABELS_GZ) / 10 s, several seconds
+    dest = tmp_path/'out'/'labels.gz'
+    start = time.monotonic()
+    with pytest.raises(data.DownloadError, match='time limit of 0.5 s') as e:
+        data.download(server.url + URL_PATH[1:], dest, LABELS_SHA, progress=False, timeout=5, time_limit=0.5)
+    assert time.monotonic() - start < 2.5
+    assert f'of {len(LABELS_GZ)} bytes' in str(e.value)
+    assert files_in(dest.parent) == []
+
+@pytest.mark.parametrize('entry', ['find_files', 'get_data'])
+def test_time_limit_reaches_download(monkeypatch, server, entry):
+    monkeypatch.setenv('EXP_DATA_URL', server.url)
+    server.routes.update({k: ('trickle', v, 0.1) for k, v in TINY_GZ.items()})
+    start = time.monotonic()
+    with pytest.raises(FileNotFoundError, match='time limit') as e:
+        getattr(data, entry)('tiny', progress=False, time_limit=0.5)
+    assert time.monotonic() - start < 2.5
+    assert 'Downloading failed' in str(e.value) and files_in(cache()) == []
+
+def test_download_sweeps_stale_parts(server, tmp_path):
+    "Parts of the same file untouched for longer than timeout + time_limit are from a dead download; the rest stay."
+    server.routes[URL_PATH] = LABELS_GZ
+    stale, live, other = '.labels.gz.k1ll.part', '.labels.gz.l1ve.part', '.other.gz.k1ll.part'
+    for name in (stale, live, other): (tmp_path/name).write_bytes(b'half a file')
+    hour_ago = time.time() - 3600
+    for name in (stale, other): os.utime(tmp_path/name, (hour_ago, hour_ago))
+    data.download(server.url + URL_PATH[1:], tmp_path/'labels.gz', LABELS_SHA, progress=False, timeout=30, time_limit=600)
+    assert files_in(tmp_path) == sorted([live, other, 'labels.gz'])
+
+KILLED = """import sys
+import exp.data as data
+data.download(sys.argv[1], sys.argv[2], sys.argv[3], progress=False)
+"""
+
+@pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGINT], ids=['SIGTERM', 'SIGINT'])
+def test_download_killed_leaves_nothing(server, tmp_path, sig):
+    "A download stopped by kill (SIGTERM) or Ctrl-C (SIGINT) halfway leaves no .part file; SIGTERM still ends the process."
+    server.routes[URL_PATH] = ('trickle', LABELS_GZ, 0.5)
+    dest = tmp_path/'out'/'labels.gz'
+    proc = subprocess.Popen([sys.executable, '-c', KILLED, server.url + URL_PATH[1:], str(dest), LABELS_SHA],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not server.hits:  # the request reached the server: the download is under way
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert any(name.endswith('.part') for name in files_in(dest.parent))
+        proc.send_signal(sig)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None: proc.kill()
+        proc.stderr.close()
+    assert proc.returncode == -sig if sig == signal.SIGTERM else proc.returncode != 0
+    assert files_in(dest.parent) == []
 
 
 # ---- show_images and normalize ----
