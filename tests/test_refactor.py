@@ -1,4 +1,4 @@
-"Tests of exp.refactor: the layer classes and Model against autograd, MyRelu, LinearLayer, peak_memory."
+"Tests of exp.refactor: the layer classes and Model against autograd (gradients add up), MyRelu, LinearLayer, memory_use."
 import math
 
 import pytest
@@ -7,7 +7,8 @@ from hypothesis import given, settings, strategies as st
 
 from exp.backward import mse
 from exp.init import lin, relu
-from exp.refactor import LayerFunction, Lin, LinearLayer, Model, Mse, MyRelu, Relu, peak_memory
+from exp.refactor import (LayerFunction, Layers, Lin, LinearLayer, MemoryUse, Model, Mse, MyRelu, Relu, accumulate,
+                          memory_use, peak_memory)
 
 DT = torch.float64  # float64: autograd and the hand-written formulas then agree to ~1e-12
 dims = st.integers(1, 7)
@@ -35,14 +36,45 @@ def autograd_grads(ts, y):
 
 @settings(deadline=None, max_examples=30)
 @given(n=dims, n_in=dims, nh=dims, seed=seeds)
-def test_model_matches_autograd_twice(n, n_in, nh, seed):
+def test_model_matches_autograd_and_accumulates(n, n_in, nh, seed):
     ts, y = setup(n, n_in, nh, seed)
     ref_loss, ref = autograd_grads(ts, y)
     model = Model(*ts[1:])
     torch.testing.assert_close(model(ts[0], y), ref_loss)
-    for _ in range(2):  # the second call writes into the reused buffers
+    for k in (1, 2):  # a second backward without clearing adds, as autograd's .grad does
         model.backward()
-        for t, g in zip(ts, ref): torch.testing.assert_close(t.g, g)
+        for t, g in zip(ts, ref): torch.testing.assert_close(t.g, k * g)
+    model.zero_grad()
+    assert all(p.g is None for p in ts[1:]) and ts[0].g is not None  # zero_grad clears the parameters only
+    ts[0].g = None
+    model.backward()
+    for t, g in zip(ts, ref): torch.testing.assert_close(t.g, g)
+
+
+def tied_grads(x, w, b, v, c, y):
+    "Autograd's gradients of x, w, b, v, c in lin(lin(relu(lin(x, w, b)), w, b), v, c): w and b used by two layers."
+    leaves = [leaf(t) for t in (x, w, b, v, c)]
+    xl, wl, bl, vl, cl = leaves
+    mse(lin(lin(relu(lin(xl, wl, bl)), wl, bl), vl, cl), y).backward()
+    return [l.grad for l in leaves]
+
+
+@settings(deadline=None, max_examples=30)
+@given(n=dims, h=dims, seed=seeds)
+def test_weight_shared_by_two_layers_matches_autograd(n, h, seed):
+    x, w, b, v, c, g = (randn(*s, seed=seed + i) for i, s in enumerate(((n, h), (h, h), (h,), (h, 1), (1,), (n,))))
+    net, loss = Layers(Lin(w, b), Relu(), Lin(w, b), Lin(v, c)), Mse()
+    loss(net(x), g); loss.backward(); net.backward()
+    for t, ref in zip((x, w, b, v, c), tied_grads(x, w, b, v, c, g)): torch.testing.assert_close(t.g, ref)
+    assert len(net.parameters()) == 4  # the shared pair is listed once
+    net.zero_grad()
+    assert all(p.g is None for p in (w, b, v, c))
+
+
+def test_accumulate_refuses_a_gradient_of_another_shape():
+    x, out = torch.ones(3, 2), torch.ones(3, 2)
+    out.g, x.g = torch.ones(3, 2), torch.ones(2, 3)  # a stale .g of the wrong shape
+    with pytest.raises(ValueError, match=r'\(3, 2\).*\(2, 3\)'): accumulate(lambda i, o: setattr(i, 'g', o.g.clone()), x, out, into=[x])
 
 
 @settings(deadline=None, max_examples=10)
@@ -63,6 +95,7 @@ def test_lin_and_relu_layers_match_autograd(n, n_in, n_out, seed):
     layer = Lin(w, b); out = layer(x); out.g = g.clone(); layer.backward()
     xl, wl, bl = leaf(x), leaf(w), leaf(b); lin(xl, wl, bl).backward(g)
     for ours, ref in ((x.g, xl.grad), (w.g, wl.grad), (b.g, bl.grad)): torch.testing.assert_close(ours, ref)
+    x = x.clone()  # a fresh tensor: the x above already holds a gradient, which Relu would add to
     r = Relu(); out = r(x); out.g = randn(n, n_in, seed=seed + 7); gl = out.g.clone(); r.backward()
     xl = leaf(x); relu(xl).backward(gl)
     torch.testing.assert_close(x.g, xl.grad)
@@ -131,7 +164,12 @@ def test_linear_layer_init_and_errors():
     assert LinearLayer(3, 2, dtype=DT).weight.dtype == DT
 
 
-def test_peak_memory():
-    def alloc(): a = torch.empty(250_000); del a; b = torch.empty(500_000)  # 1 MB, freed, then 2 MB
+def test_memory_use_and_peak_memory():
+    def alloc(): a = torch.empty(250_000); del a; b = torch.empty(500_000)  # 1 MB, freed, then 2 MB, freed on return
+    def alloc_keep(): a = torch.empty(250_000); del a; return torch.empty(500_000)  # the 2 MB are returned
     assert peak_memory(alloc, device='cpu') == 2_000_000
+    assert memory_use(alloc, device='cpu') == MemoryUse(2_000_000, 0)
+    peak, held = memory_use(alloc_keep, device='cpu')
+    assert (peak, held) == (2_000_000, 2_000_000)
+    assert memory_use(lambda n: torch.empty(n), 1000, device='cpu').held == 4000  # args are passed on
     with pytest.raises(ValueError, match='meta'): peak_memory(alloc, device='meta')
