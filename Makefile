@@ -4,15 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: course test lab exercises practice data export bench outputs clean help
+.PHONY: course test lab exercises practice data export bench outputs clean help site serve browser-test
 
 help:
 	@echo "make course   set up, get the data, export exp/, run every notebook in order"
 	@echo "make test     set up, then nbdev_test (all notebooks) and pytest (tests/)"
-	@echo "make lab      open JupyterLab on nbs/"
+	@echo "make lab      open JupyterLab on the course's home notebook, nbs/index.ipynb"
 	@echo "make exercises  write copies of the notebooks without solutions to exercises/ (FORCE=1 overwrites)"
 	@echo "make practice   make exercises, then open JupyterLab on exercises/"
 	@echo "make bench    the performance table (ratios measured in one run)"
+	@echo "make site     build the course as web pages in _site/ (from the committed notebooks, not re-run)"
+	@echo "make serve    make site, then serve _site/ on http://127.0.0.1:$(PORT)/"
+	@echo "make browser-test  JupyterLab and the site tested in headless Chromium (needs chromium, chromium-driver)"
 	@echo "make outputs  re-execute the notebooks in place and clean them (for maintainers)"
 
 # Which PyTorch build pip installs. Empty: whatever your pip's index serves for torch 2.13.0 (see
@@ -30,6 +33,20 @@ $(STAMP): constraints.txt settings.ini setup.py
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
+# What `make site` and `make browser-test` add: MkDocs, its notebook plugin, MathJax, selenium (setup.py's
+# extra `site`, from settings.ini's site_requirements), at the versions in constraints.txt.
+SITE_STAMP := $(VENV)/.site-installed
+$(SITE_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,site]"
+	touch $(SITE_STAMP)
+
+# JupyterLab settings the course ships (tools/lab_overrides.json: no "Jupyter news?" pop-up, no update
+# check), installed as the environment's overrides, so they hold for anyone using this .venv.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_SETTINGS): tools/lab_overrides.json $(STAMP)
+	mkdir -p $(dir $(LAB_SETTINGS))
+	cp tools/lab_overrides.json $(LAB_SETTINGS)
+
 # The dataset: get_data finds it (or downloads it) and checks it loads.
 data: $(STAMP)
 	$(BIN)/python -c "from exp.data import get_data; x, *_ = get_data(); print('data ready:', tuple(x.shape))"
@@ -42,17 +59,33 @@ course: export data
 
 test: export data
 	$(BIN)/nbdev_test --n_workers 1 --timing
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser
 
-lab: export data
-	$(BIN)/jupyter lab $(JUPYTER_ROOT) nbs
+# JupyterLab serves the repository's root, so a notebook's `../images/...` link reaches images/ (as it does
+# on a code host and from exercises/); it opens on the home notebook, its file browser starts in nbs/.
+lab: export data $(LAB_SETTINGS)
+	$(BIN)/jupyter lab $(JUPYTER_ROOT) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/nbs/index.ipynb --FileContentsManager.preferred_dir=nbs
 
 # The learner's copies: solutions replaced by stubs; a copy you have edited is kept unless FORCE=1.
 exercises: $(STAMP)
 	$(BIN)/python tools/make_exercises.py $(if $(FORCE),--force)
 
-practice: exercises export data
-	$(BIN)/jupyter lab $(JUPYTER_ROOT) exercises
+practice: exercises export data $(LAB_SETTINGS)
+	$(BIN)/jupyter lab $(JUPYTER_ROOT) --ServerApp.root_dir=. --FileContentsManager.preferred_dir=exercises
+
+# The course as web pages in _site/: one page per notebook, with its committed outputs (nothing is re-run),
+# maths by a MathJax copy served with the pages, nothing from the network. mkdocs.yml and tools/site_hooks.py.
+site: $(SITE_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --clean
+
+PORT ?= 8000
+serve: site
+	@echo "The course's pages: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the server)"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _site
+
+# JupyterLab (as `make lab` starts it) and the pages of `make site`, driven in headless Chromium.
+browser-test: export data site $(LAB_SETTINGS)
+	$(BIN)/python -m pytest tests/browser
 
 bench: export data
 	$(BIN)/python bench/run.py
@@ -65,4 +98,4 @@ outputs: export data
 	$(BIN)/nbdev_export
 
 clean:
-	rm -rf $(VENV) _proc _docs .pytest_cache .hypothesis
+	rm -rf $(VENV) _proc _docs _site .pytest_cache .hypothesis .cache/mkdocs-jupyter
