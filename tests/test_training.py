@@ -79,3 +79,173 @@ def test_sgd_matches_torch_sgd():
         p.g = grad.clone(); ours.step()
         q.grad = grad.clone(); theirs.step()
     torch.testing.assert_close(p, q.detach())
+
+
+# --- hardening: bad targets, bad arguments, divergence, the progress bar -----------------------------------------
+import importlib.util, sys, types
+import tqdm.std
+
+def test_logsumexp_dim_and_infinite_rows():
+    x = torch.randn(4, 6, dtype=torch.float64)
+    torch.testing.assert_close(tr.logsumexp(x, 0), torch.logsumexp(x, 0))
+    torch.testing.assert_close(tr.log_softmax(x, 0), F.log_softmax(x, 0))
+    torch.testing.assert_close(tr.logsumexp(x, 1, keepdim=True), torch.logsumexp(x, 1, keepdim=True))
+    inf = float('inf')
+    edge = torch.tensor([[-inf, -inf], [inf, 0.], [1., 2.]])
+    assert torch.equal(tr.logsumexp(edge), torch.logsumexp(edge, -1))  # was nan for the first two rows
+    with pytest.raises(ValueError, match=r'\(3, 0\)'): tr.logsumexp(torch.zeros(3, 0))
+
+@pytest.mark.parametrize('f', [tr.nll, tr.cross_entropy, tr.cross_entropy_grad, tr.accuracy])
+def test_targets_must_be_a_vector_of_int64(f):
+    scores = torch.randn(3, 2)
+    for bad in (torch.tensor([[0], [1], [1]]), torch.tensor([0., 1., 1.]), torch.tensor([0, 1])):
+        with pytest.raises(ValueError, match=r'\(n,\).*int64') as e: f(scores, bad)
+        assert str(tuple(bad.shape)) in str(e.value) and '(3, 2)' in str(e.value)
+    with pytest.raises(ValueError, match='empty'): f(torch.randn(0, 2), torch.zeros(0, dtype=torch.long))
+
+def test_accuracy_refuses_a_column_of_targets():
+    logits = torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    assert math.isclose(tr.accuracy(logits, torch.tensor([0, 1, 1])).item(), 2 / 3, rel_tol=1e-6)
+    with pytest.raises(ValueError, match=r'\(3, 1\)'): tr.accuracy(logits, torch.tensor([[0], [1], [1]]))
+
+@pytest.mark.parametrize('f', [tr.nll, tr.cross_entropy, tr.cross_entropy_grad, tr.accuracy])
+@pytest.mark.parametrize('label', [-1, 4, 10])
+def test_labels_out_of_range_are_named(f, label):
+    with pytest.raises(ValueError, match=rf'label {label} .*4 classes.*\[0, 4\)'):
+        f(torch.randn(3, 4), torch.tensor([0, label, 1]))
+
+def test_labels_on_meta_tensors_keep_the_device():
+    out = tr.cross_entropy_grad(torch.randn(3, 4, device='meta'), torch.zeros(3, dtype=torch.long, device='meta'))
+    assert out.device.type == 'meta' and out.shape == (3, 4)
+
+def test_batches_refuse_bad_sizes_at_call_time():
+    x, y = torch.zeros(10, 2), torch.zeros(10, dtype=torch.long)
+    for bs in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match='positive integer'): tr.batches(x, y, bs)  # no next(): checked when called
+
+def test_sgd_refuses_bad_hyperparameters():
+    w = torch.zeros(3)
+    for lr in (-0.1, math.nan, math.inf):
+        with pytest.raises(ValueError, match='learning rate'): tr.SGD([w], lr)
+    for mom in (-0.1, 1., 1.5, math.nan):
+        with pytest.raises(ValueError, match=r'momentum must be in \[0, 1\)'): tr.SGD([w], 0.1, momentum=mom)
+    with pytest.raises(ValueError, match='no parameters'): tr.SGD([], 0.1)
+    with pytest.raises(RuntimeError, match=r'parameter 0 \(shape \(3,\)\) has no gradient'): tr.SGD([w], 0.1).step()
+
+def test_warmup_cos_refuses_bad_arguments():
+    for warmup in (1., -0.1, 1.5):
+        with pytest.raises(ValueError, match='warmup'): tr.warmup_cos(0.1, warmup)
+    with pytest.raises(ValueError, match='lr_max'): tr.warmup_cos(math.nan)
+
+def blobs(n=200, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 3, (n,), generator=g)
+    x = torch.tensor([[3., 3.], [-3., -3.], [3., -3.]])[y] + 0.5 * torch.randn(n, 2, generator=g)
+    return x, y
+
+def fit_args(lr=0.05, **kw):
+    x, y = blobs()
+    params = tr.init_mlp(2, 8, 3, device='cpu', generator=torch.Generator().manual_seed(0))
+    args = dict(epochs=1, model=tr.hand_mlp(*params), loss_func=tr.CrossEntropy(), opt=tr.SGD(params, lr),
+                train=(x[:150], y[:150]), valid=(x[150:], y[150:]), progress=False)
+    return {**args, **kw}, params
+
+@pytest.mark.parametrize('change, message', [
+    (dict(valid=(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long))), 'validation set is empty'),
+    (dict(train=(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long))), 'training set is empty'),
+    (dict(train=(torch.zeros(5, 2), torch.zeros(4, dtype=torch.long))), '5 inputs but 4 targets'),
+    (dict(bs=0), 'batch size'), (dict(bs=-64), 'batch size'),
+    (dict(epochs=-1), 'epochs'), (dict(epochs=0), 'epochs'), (dict(epochs=2.0), 'epochs'),
+])
+def test_fit_checks_arguments_before_the_first_step(change, message):
+    args, params = fit_args(**change)
+    before = [p.clone() for p in params]
+    with pytest.raises(ValueError, match=message): tr.fit(**args)
+    assert all(torch.equal(p, q) for p, q in zip(params, before)), "fit trained before refusing"
+
+def test_fit_refuses_a_nan_learning_rate_of_a_torch_optimizer():
+    model = torch.nn.Linear(2, 3)
+    x, y = blobs()
+    opt = torch.optim.SGD(model.parameters(), lr=math.nan)  # torch accepts it
+    before = model.weight.detach().clone()
+    with pytest.raises(ValueError, match='learning rate is nan at epoch 1, step 1'):
+        tr.fit(1, model, F.cross_entropy, opt, (x, y), (x, y), progress=False)
+    assert torch.equal(model.weight.detach(), before)
+
+def test_fit_stops_at_the_first_non_finite_loss():
+    args, _ = fit_args(lr=1e4, epochs=3, bs=8)
+    with pytest.raises(FloatingPointError, match=r'the loss is (nan|inf) at epoch \d+, step \d+ of 19'): tr.fit(**args)
+
+def test_fit_refuses_a_nan_learning_rate_from_the_schedule_before_using_it():
+    args, params = fit_args(sched=lambda t: math.nan if t > 0.5 else 0.05)  # 3 steps: t = 0, 1/3, 2/3
+    with pytest.raises(ValueError, match=r'learning rate is nan at epoch 1, step 3'): tr.fit(**args)
+    assert all(p.isfinite().all() for p in params)
+
+def fake_jupyter(monkeypatch, widgets):
+    monkeypatch.setitem(sys.modules, 'ipykernel.zmqshell', types.ModuleType('ipykernel.zmqshell'))
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, 'find_spec',
+                        lambda name, *a: (object() if widgets else None) if name == 'ipywidgets' else real(name, *a))
+
+def test_progress_bar_in_a_script_is_the_text_bar_on_stderr(monkeypatch, capsys):
+    monkeypatch.delitem(sys.modules, 'ipykernel.zmqshell', raising=False)
+    bar = tr.progress_bar(range(3), desc='training')
+    list(bar)
+    out, err = capsys.readouterr()
+    assert type(bar) is tqdm.std.tqdm and 'training' in err and out == ''
+
+def test_progress_bar_in_jupyter_without_ipywidgets_writes_to_stdout(monkeypatch, capsys):
+    "Not stderr, which JupyterLab shows in pink: the erased bar would leave an empty pink strip per epoch."
+    fake_jupyter(monkeypatch, widgets=False)
+    bar = tr.progress_bar(range(3), desc='training', leave=False)
+    list(bar)
+    out, err = capsys.readouterr()
+    assert type(bar) is tqdm.std.tqdm and 'training' in out and err == ''
+
+def test_progress_bar_in_jupyter_with_ipywidgets_is_tqdm_auto(monkeypatch):
+    fake_jupyter(monkeypatch, widgets=True)
+    class WidgetBar:
+        def __init__(self, iterable, **kwargs): self.iterable, self.kwargs = iterable, kwargs
+    monkeypatch.setitem(sys.modules, 'tqdm.auto', types.SimpleNamespace(tqdm=WidgetBar))
+    bar = tr.progress_bar(range(3), leave=False)
+    assert isinstance(bar, WidgetBar) and bar.kwargs == dict(leave=False)
+
+def test_fit_draws_its_bar_with_progress_bar(monkeypatch):
+    calls = []
+    def spy(iterable, **kwargs):
+        calls.append(kwargs)
+        return iterable
+    monkeypatch.setattr(tr, 'progress_bar', spy)
+    args, _ = fit_args(epochs=2)
+    tr.fit(**args)
+    assert [c['desc'] for c in calls] == ['epoch 1/2', 'epoch 2/2'] and all(c['leave'] is False and c['disable'] for c in calls)
+
+def test_init_mlp_uses_the_init_module():
+    from exp.init import kaiming_init, xavier_init
+    w1, b1, w2, b2 = tr.init_mlp(6, 5, 4, device='cpu', generator=torch.Generator().manual_seed(3))
+    g = torch.Generator().manual_seed(3)
+    assert torch.equal(w1, kaiming_init(6, 5, generator=g)) and torch.equal(w2, xavier_init(5, 4, generator=g))
+    assert torch.equal(b1, torch.zeros(5)) and torch.equal(b2, torch.zeros(4))
+
+def test_train_step_ignores_gradients_left_by_an_earlier_backward():
+    x, y = blobs()
+    torch.manual_seed(0); fresh = torch.nn.Linear(2, 3)
+    torch.manual_seed(0); stale = torch.nn.Linear(2, 3)
+    F.cross_entropy(stale(x * 100), y).backward()  # a backward pass run by hand, whose .grad is left behind
+    for model in (fresh, stale):
+        tr.train_step(model, F.cross_entropy, torch.optim.SGD(model.parameters(), lr=0.1), x, y)
+    torch.testing.assert_close(stale.weight, fresh.weight)
+
+def test_cross_entropy_layer_adds_into_g_like_the_other_layers():
+    "06's contract: a LayerFunction's backward adds into .g, so two backward passes give twice the gradient."
+    x, t = draw((4, 3, 1., 1))
+    layer = tr.CrossEntropy()
+    layer(x, t); layer.backward()
+    layer(x, t); layer.backward()
+    torch.testing.assert_close(x.g, 2 * tr.cross_entropy_grad(x, t))
+
+def test_hand_mlp_uses_the_layers_of_06():
+    from exp.refactor import Layers
+    params = tr.init_mlp(4, 3, 2, device='cpu')
+    model = tr.hand_mlp(*params)
+    assert isinstance(model, Layers) and all(p is q for p, q in zip(model.parameters(), params))
