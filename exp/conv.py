@@ -14,6 +14,10 @@ from .init import kaiming_init
 # %% ../nbs/08_conv.ipynb #3e2d4c9c
 def conv_out_size(size, kernel, stride=1, padding=0):
     "How many positions a `kernel` wide window takes along an edge of `size`, moving by `stride`, with `padding` on both sides."
+    if stride < 1 or padding < 0: raise ValueError(f"conv_out_size: stride must be >= 1 and padding >= 0, got stride={stride}, padding={padding}")
+    if not 1 <= kernel <= size + 2 * padding:
+        raise ValueError(f"conv_out_size: a kernel of {kernel} does not fit in an edge of {size} padded by {padding} "
+                         f"on each side ({size + 2 * padding} in all)")
     return (size + 2 * padding - kernel) // stride + 1
 
 # %% ../nbs/08_conv.ipynb #47b85282
@@ -25,10 +29,13 @@ def _pair(v, name, least):
     return pair
 
 # %% ../nbs/08_conv.ipynb #c9dd210b
+_ndim_hints = {2: " (rows of flattened pixels? reshape them, e.g. x.reshape(-1, 1, 28, 28))",
+               3: " (one image without a batch dimension? x[None] adds it)"}
+
 def _check_conv_shapes(x, weight, bias, padding):
     "Raise a ValueError naming the shapes unless `x` (N, C, H, W), `weight` (O, C, kh, kw) and `bias` (O,) fit together."
     xs, ws = tuple(x.shape), tuple(weight.shape)
-    if x.ndim != 4: raise ValueError(f"conv2d: x must be (N, C, H, W), got shape {xs}")
+    if x.ndim != 4: raise ValueError(f"conv2d: x must be (N, C, H, W), got shape {xs}" + _ndim_hints.get(x.ndim, ""))
     if weight.ndim != 4: raise ValueError(f"conv2d: weight must be (O, C, kh, kw), got shape {ws}")
     if ws[1] != xs[1]:
         raise ValueError(f"conv2d: x has {xs[1]} channels (shape {xs}) but weight expects {ws[1]} (shape {ws})")
@@ -39,11 +46,20 @@ def _check_conv_shapes(x, weight, bias, padding):
         raise ValueError(f"conv2d: kernel {ws[2]}x{ws[3]} (weight shape {ws}) is larger than the padded "
                          f"input {padded[0]}x{padded[1]} (x shape {xs}, padding {padding})")
 
+# %% ../nbs/08_conv.ipynb #a3c9f5d1
+def _check_conv_dtypes(x, weight, bias):
+    "Raise a ValueError unless `x`, `weight` and `bias` (if any) share one dtype."
+    named = dict(x=x, weight=weight) | ({} if bias is None else dict(bias=bias))
+    if len({t.dtype for t in named.values()}) > 1:
+        found = ', '.join(f"{k} is {t.dtype}" for k, t in named.items())
+        raise ValueError(f"conv2d: x, weight and bias must have one dtype, but {found}; convert with .to(x.dtype)")
+
 # %% ../nbs/08_conv.ipynb #a71f568e
 def conv2d(x, weight, bias=None, stride=1, padding=0):
     "2D convolution of `x` (N, C, H, W) with `weight` (O, C, kh, kw), as `F.conv2d`: unfold, one matmul, reshape."
     stride, padding = _pair(stride, 'stride', 1), _pair(padding, 'padding', 0)
     _check_conv_shapes(x, weight, bias, padding)
+    _check_conv_dtypes(x, weight, bias)
     (n, _, h, w), (o, _, kh, kw) = x.shape, weight.shape
     cols = F.unfold(x, (kh, kw), padding=padding, stride=stride)  # (N, C*kh*kw, L): one column per position
     out = weight.reshape(o, -1) @ cols                             # (N, O, L)

@@ -8,9 +8,19 @@ __all__ = ['lin', 'relu', 'mse', 'mse_grad', 'relu_grad', 'lin_grad', 'Model']
 # %% ../nbs/09_numpy.ipynb #d9056d18
 import numpy as np
 
+# %% ../nbs/09_numpy.ipynb #0b8e3f5a
+def _same_dtype(fname, **arrays):
+    "Raise a ValueError unless the named `arrays` share one dtype (NumPy would promote float32 to float64 without a word)."
+    if len({a.dtype for a in arrays.values()}) > 1:
+        found = ', '.join(f"{k} is {a.dtype}" for k, a in arrays.items())
+        raise ValueError(f"{fname}: mixed dtypes ({found}); NumPy would silently compute in the wider one, convert with .astype()")
+
 # %% ../nbs/09_numpy.ipynb #97354577
 def lin(x, w, b):
-    "A linear layer: `x @ w + b`, with `w` of shape (n_in, n_out)."
+    "A linear layer: `x @ w + b`, with `x` (n, n_in), `w` (n_in, n_out) and `b` (n_out,), all of one dtype."
+    if x.ndim != 2 or w.ndim != 2 or x.shape[1] != w.shape[0] or b.shape != (w.shape[1],):
+        raise ValueError(f"lin expects x (n, n_in), w (n_in, n_out) and b (n_out,), got {x.shape}, {w.shape} and {b.shape}")
+    _same_dtype('lin', x=x, w=w, b=b)
     return x @ w + b
 
 def relu(x):
@@ -18,23 +28,36 @@ def relu(x):
     return np.maximum(x, 0)
 
 # %% ../nbs/09_numpy.ipynb #7407464b
+def _check_loss_args(fname, out, targ):
+    "Raise a ValueError unless `out` is (n, 1) and `targ` is (n,), of one dtype."
+    if out.ndim != 2 or out.shape[1] != 1 or targ.shape != (out.shape[0],):
+        why = " (an (n, 1) target would broadcast against out[:, 0] to (n, n))" if targ.ndim == 2 else ""
+        raise ValueError(f"{fname} expects predictions out (n, 1) and targets targ (n,), got {out.shape} and {targ.shape}{why}")
+    _same_dtype(fname, out=out, targ=targ)
+
 def mse(out, targ):
     "Mean squared error between predictions `out` (n, 1) and targets `targ` (n,)."
-    if out.shape != (len(targ), 1) or targ.ndim != 1:
-        raise ValueError(f"mse expects out (n, 1) and targ (n,), got {out.shape} and {targ.shape}")
+    _check_loss_args('mse', out, targ)
     return ((out[:, 0] - targ) ** 2).mean()
 
 # %% ../nbs/09_numpy.ipynb #b52f3abe
 def mse_grad(out, targ):
-    "The gradient of `mse(out, targ)` with respect to `out`."
+    "The gradient of `mse(out, targ)` with respect to `out`, shaped (n, 1) like `out`."
+    _check_loss_args('mse_grad', out, targ)
     return (2 * (out[:, 0] - targ) / len(targ))[:, None]
 
 def relu_grad(inp, out_g):
     "The gradient with respect to the input of `relu(inp)`, given the gradient `out_g` of its output."
+    if inp.shape != out_g.shape:
+        raise ValueError(f"relu_grad: inp and out_g must have one shape, got {inp.shape} and {out_g.shape}")
     return out_g * (inp > 0)
 
 def lin_grad(inp, w, out_g):
     "The gradients `(inp_g, w_g, b_g)` of `lin(inp, w, b)`, given the gradient `out_g` of its output."
+    if inp.ndim != 2 or w.ndim != 2 or inp.shape[1] != w.shape[0] or out_g.shape != (inp.shape[0], w.shape[1]):
+        raise ValueError(f"lin_grad expects inp (n, n_in), w (n_in, n_out) and out_g (n, n_out), "
+                         f"got {inp.shape}, {w.shape} and {out_g.shape}")
+    _same_dtype('lin_grad', inp=inp, w=w, out_g=out_g)
     return out_g @ w.T, inp.T @ out_g, out_g.sum(0)
 
 # %% ../nbs/09_numpy.ipynb #dcda3f00

@@ -1,4 +1,6 @@
 "Tests of exp.conv: conv2d against F.conv2d (values and gradients), input checks, meta tensors, and the Conv2d layer."
+import re
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -181,3 +183,40 @@ def test_relu_layer_zeroes_negatives_and_their_gradient():
     y = ec.ReluLayer()(x)
     y.sum().backward()
     assert y.tolist() == [0., 0., 3.] and x.grad.tolist() == [0., 0., 1.]
+
+
+# --- silent wrong answers turned into errors ------------------------------------------------------
+
+@pytest.mark.parametrize('args, match', [
+    ((3, 5), r"kernel of 5 does not fit in an edge of 3 padded by 0"),     # the bare formula said -1
+    ((3, 5, 2), r"kernel of 5 does not fit"),                               # ... and 0 with stride 2
+    ((4, 7, 1, 1), r"kernel of 7 .* \(6 in all\)"),
+    ((28, 0), r"kernel of 0"),
+    ((28, 3, 0), r"stride=0"),                                              # was a ZeroDivisionError
+    ((28, 3, -2), r"stride=-2"),                                            # was a meaningless count
+    ((28, 3, 1, -1), r"padding=-1"),
+])
+def test_conv_out_size_refuses_what_it_cannot_count(args, match):
+    with pytest.raises(ValueError, match=match): ec.conv_out_size(*args)
+
+
+def test_conv_out_size_kernel_as_big_as_padded_edge_is_one_position():
+    assert ec.conv_out_size(4, 6, stride=3, padding=1) == 1
+
+
+@pytest.mark.parametrize('dx, dw, db', [
+    (torch.float32, torch.float32, torch.float64),   # was silent: the in-place add rounded the bias to float32
+    (torch.float64, torch.float32, None),            # was a RuntimeError about scalar types from the matmul
+    (torch.float32, torch.float64, torch.float64),
+])
+def test_conv2d_refuses_mixed_dtypes(dx, dw, db):
+    x, w = torch.zeros(1, 2, 5, 5, dtype=dx), torch.zeros(3, 2, 3, 3, dtype=dw)
+    b = None if db is None else torch.zeros(3, dtype=db)
+    with pytest.raises(ValueError, match=r"one dtype.*x is torch\.float\d\d, weight is torch\.float\d\d"):
+        ec.conv2d(x, w, b)
+
+
+@pytest.mark.parametrize('shape, hint', [((8, 784), r"reshape"), ((1, 28, 28), r"x\[None\]")])
+def test_conv2d_layer_on_flat_or_unbatched_input_gives_a_hint(shape, hint):
+    with pytest.raises(ValueError, match=rf"\(N, C, H, W\), got shape {re.escape(str(shape))}.*{hint}"):
+        ec.Conv2d(1, 4)(torch.zeros(shape))

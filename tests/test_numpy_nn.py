@@ -1,4 +1,6 @@
 "Tests of exp.numpy_nn: the NumPy forward and backward pass against PyTorch autograd, in float64."
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -33,3 +35,75 @@ def test_float32_stays_float32():
     x = np.ones((3, 2), np.float32); w = np.ones((2, 4), np.float32); b = np.zeros(4, np.float32)
     assert nn_np.lin(x, w, b).dtype == np.float32
     assert nn_np.relu_grad(x, x).dtype == np.float32
+
+
+# --- silent wrong answers turned into errors ------------------------------------------------------
+
+f32 = lambda *shape: np.ones(shape, np.float32)
+
+
+def test_mse_grad_refuses_column_targets():
+    # the bare formula broadcast (4,) against (4, 1) and returned a (4, 1, 4) "gradient"
+    with pytest.raises(ValueError, match=r"mse_grad.*targets targ \(n,\), got \(4, 1\) and \(4, 1\).*\(n, n\)"):
+        nn_np.mse_grad(f32(4, 1), f32(4, 1))
+
+
+@pytest.mark.parametrize('fn', [nn_np.mse, nn_np.mse_grad])
+@pytest.mark.parametrize('out, targ', [(f32(4), f32(4)), (f32(4, 2), f32(4)), (f32(4, 1), f32(3)), (f32(4, 1), f32(1, 4))])
+def test_loss_functions_name_the_shapes(fn, out, targ):
+    with pytest.raises(ValueError, match=rf"{re.escape(str(out.shape))} and {re.escape(str(targ.shape))}"): fn(out, targ)
+
+
+@pytest.mark.parametrize('fn', [nn_np.mse, nn_np.mse_grad])
+@pytest.mark.parametrize('targ', [np.zeros(4), np.zeros(4, np.int64)])
+def test_loss_functions_refuse_targets_of_another_dtype(fn, targ):
+    # float32 - float64 and float32 - int64 both give float64 in NumPy
+    with pytest.raises(ValueError, match=rf"out is float32, targ is {targ.dtype}"): fn(f32(4, 1), targ)
+
+
+@pytest.mark.parametrize('x, w, b', [
+    (f32(3, 2), f32(2, 5), f32(1)),       # one bias for every unit: broadcast silently
+    (f32(3, 2), f32(2, 5), f32(3, 1)),    # one bias per sample: broadcast silently
+    (f32(3, 2), f32(2, 5), f32(5, 1)),
+    (f32(2), f32(2, 5), f32(5)),          # one sample without its batch dimension: a (5,) result
+    (f32(3, 4), f32(2, 5), f32(5)),
+])
+def test_lin_refuses_shapes_that_would_broadcast(x, w, b):
+    with pytest.raises(ValueError, match=r"lin expects x \(n, n_in\).*" + re.escape(f"got {x.shape}, {w.shape} and {b.shape}")):
+        nn_np.lin(x, w, b)
+
+
+@pytest.mark.parametrize('name', ['x', 'w', 'b'])
+def test_lin_refuses_a_float64_array_among_float32(name):
+    args = dict(x=f32(3, 2), w=f32(2, 5), b=f32(5))
+    args[name] = args[name].astype(np.float64)
+    with pytest.raises(ValueError, match=rf"{name} is float64"): nn_np.lin(**args)
+
+
+@pytest.mark.parametrize('inp, out_g', [(f32(3, 5), f32(3, 1)), (f32(3, 1), f32(3)), (f32(3, 5), f32(5))])
+def test_relu_grad_refuses_mismatched_shapes(inp, out_g):
+    with pytest.raises(ValueError, match=re.escape(f"got {inp.shape} and {out_g.shape}")): nn_np.relu_grad(inp, out_g)
+
+
+@pytest.mark.parametrize('inp, w, out_g', [
+    (f32(1, 3), f32(3, 1), f32(1)),       # returned a (3,) input gradient and a scalar bias gradient
+    (f32(4, 3), f32(3, 2), f32(4, 1)),
+    (f32(4, 3), f32(3, 2), f32(2, 4)),
+])
+def test_lin_grad_refuses_mismatched_shapes(inp, w, out_g):
+    with pytest.raises(ValueError, match=re.escape(f"got {inp.shape}, {w.shape} and {out_g.shape}")): nn_np.lin_grad(inp, w, out_g)
+
+
+def test_lin_grad_refuses_a_float64_output_gradient():
+    with pytest.raises(ValueError, match=r"out_g is float64"): nn_np.lin_grad(f32(4, 3), f32(3, 2), np.ones((4, 2)))
+
+
+def test_model_refuses_float64_params_with_float32_inputs():
+    params = dict(w1=np.ones((3, 2)), b1=np.zeros(2), w2=np.ones((2, 1)), b2=np.zeros(1))
+    with pytest.raises(ValueError, match=r"x is float32, w is float64"): nn_np.Model(**params)(f32(4, 3), f32(4))
+
+
+def test_gradients_keep_float32():
+    model = nn_np.Model(w1=f32(3, 2), b1=f32(2), w2=f32(2, 1), b2=f32(1))
+    model(f32(4, 3), np.zeros(4, np.float32))
+    assert all(g.dtype == np.float32 for g in model.backward().values())
