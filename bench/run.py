@@ -21,6 +21,7 @@ from exp.init import kaiming_init, xavier_init
 from exp.backward import forward_and_backward, lin, mse, relu
 from exp.refactor import Model, peak_memory
 from exp.conv import Conv2d, get_cnn
+from exp.conv_backward import ConvLayer, conv2d_function, conv2d_recompute, conv2d_offsets
 import exp.numpy_nn as npnn
 
 HERE = Path(__file__).resolve().parent
@@ -148,11 +149,10 @@ def backward_vs_autograd(ctx):
     ]
 
 
-def conv_vs_reference(ctx):
-    "notebook 08: the course's CNN built from exp.conv.Conv2d against the same CNN built from nn.Conv2d."
-    group = "CNN of notebook 08 on 256 images, conv2d (unfold) vs F.conv2d"
+def cnn_rows(ctx, group, layer, targets=(None, None, None)):
+    "The CNN of notebook 08 built from `layer` against the same CNN built from nn.Conv2d: forward, forward + backward, peak memory."
     set_seed(42)
-    ours = get_cnn(Conv2d).to(def_device)
+    ours = get_cnn(layer).to(def_device)
     twin = get_cnn(nn.Conv2d).to(def_device)
     twin.load_state_dict(ours.state_dict())
     xb = ctx.data[2][:256].reshape(-1, 1, 28, 28).to(def_device)
@@ -166,11 +166,34 @@ def conv_vs_reference(ctx):
     forward_backward(ours); forward_backward(twin)  # creates the gradients, so both start the same way
 
     rows = []
-    for name, f in [('time, forward (no autograd)', forward), ('time, forward + backward', forward_backward)]:
+    for name, f, target in zip(['time, forward (no autograd)', 'time, forward + backward'], [forward, forward_backward], targets):
         t_ours, t_ref, ratio = interleaved_ratio(lambda: f(ours), lambda: f(twin), ctx.rounds, n=5)
-        rows.append(row(group, name, t_ours, t_ref, 's', ratio=ratio))
+        rows.append(row(group, name, t_ours, t_ref, 's', target, ratio=ratio))
     mem_ours, mem_ref = peak_memory(forward_backward, ours), peak_memory(forward_backward, twin)
-    rows.append(row(group, 'peak memory, forward + backward', mem_ours, mem_ref, 'bytes'))
+    rows.append(row(group, 'peak memory, forward + backward', mem_ours, mem_ref, 'bytes', targets[2]))
+    return rows
+
+
+def conv_vs_reference(ctx):
+    "notebook 08: the course's CNN built from exp.conv.Conv2d against the same CNN built from nn.Conv2d."
+    return cnn_rows(ctx, "CNN of notebook 08 on 256 images, conv2d (unfold) vs F.conv2d", Conv2d)
+
+
+# notebook 10's convolutions, each with the targets (forward, forward + backward, peak memory) it is held to;
+# the two that build the patch matrix are there to show what the patches cost, so they have none
+CONV_BACKWARD_VERSIONS = {
+    'conv2d_offsets (no patch matrix)': (conv2d_offsets, (1.5, 2.0, 1.0)),
+    'Conv2dFunction (keeps the patches)': (conv2d_function, (None, None, None)),
+    'Conv2dRecompute (rebuilds the patches)': (conv2d_recompute, (None, None, None)),
+}
+
+
+def conv_backward_vs_reference(ctx):
+    "notebook 10: the CNN of notebook 08 built from each hand-written convolution of exp.conv_backward, against nn.Conv2d."
+    rows = []
+    for name, (conv, targets) in CONV_BACKWARD_VERSIONS.items():
+        layer = functools.partial(ConvLayer, conv=conv)
+        rows += cnn_rows(ctx, f"CNN of notebook 08 on 256 images, {name} vs F.conv2d", layer, targets)
     return rows
 
 
@@ -207,7 +230,8 @@ def course_times(ctx):
     return rows
 
 
-ROW_GROUPS = [matmul_ladder, matmul_peak, backward_vs_autograd, conv_vs_reference, numpy_vs_torch, course_times]
+ROW_GROUPS = [matmul_ladder, matmul_peak, backward_vs_autograd, conv_vs_reference, conv_backward_vs_reference,
+              numpy_vs_torch, course_times]
 
 
 def fmt(value, unit):

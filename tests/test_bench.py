@@ -41,3 +41,28 @@ def test_slowest_names_notebooks_only_in_order():
     rows = [br.row('c', '01_data.ipynb', 2., 10., 's'), br.row('c', '08_conv.ipynb', 5., 10., 's'),
             br.row('c', '06_refactor.ipynb', 3., 10., 's'), br.row('c', 'all notebooks', 10., 900., 's', 1.0)]
     assert br.slowest(rows, k=2) == ['08_conv.ipynb (5 s)', '06_refactor.ipynb (3 s)']
+
+
+class _TinyContext:
+    "A stand-in for the benchmark's Context: one round of timing, 32 random images in place of the validation set."
+    rounds = 1
+    def __init__(self):
+        import torch
+        gen = torch.Generator().manual_seed(0)
+        self.data = (None, None, torch.randn(32, 784, generator=gen), None)
+
+
+def test_cnn_groups_keep_their_rows_and_targets():
+    ctx = _TinyContext()
+    before = br.conv_vs_reference(ctx)  # notebook 08's group, now built by cnn_rows: three rows, no targets
+    assert [r['name'] for r in before] == ['time, forward (no autograd)', 'time, forward + backward', 'peak memory, forward + backward']
+    assert all(r['target'] is None and r['met'] is None for r in before)
+    assert br.conv_backward_vs_reference in br.ROW_GROUPS
+    rows = br.conv_backward_vs_reference(ctx)
+    groups = list(dict.fromkeys(r['group'] for r in rows))
+    assert len(rows) == 3 * len(groups) == 3 * len(br.CONV_BACKWARD_VERSIONS)
+    offsets = [r for r in rows if 'conv2d_offsets' in r['group']]
+    assert [(r['unit'], r['target']) for r in offsets] == [('s', 1.5), ('s', 2.0), ('bytes', 1.0)]
+    assert all(r['met'] in (True, False) for r in offsets)
+    assert all(r['target'] is None for r in rows if r not in offsets)
+    assert all(r['ours'] > 0 and r['reference'] > 0 for r in rows)
