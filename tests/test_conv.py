@@ -9,29 +9,7 @@ from hypothesis import given, settings, strategies as st
 import exp.conv as ec
 
 
-def _randn(*shape, seed, dtype=torch.float64):
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
-
-
-pairs = lambda lo, hi: st.one_of(st.integers(lo, hi), st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
-
-
-@st.composite
-def conv_cases(draw, size=9):
-    "A consistent set of conv2d arguments (images up to `size` pixels a side): the kernel always fits in the padded input."
-    stride, padding = draw(pairs(1, 3)), draw(pairs(0, 2))
-    ph, pw = (padding, padding) if isinstance(padding, int) else padding
-    n, c, o = draw(st.integers(1, 3)), draw(st.integers(1, 4)), draw(st.integers(1, 5))
-    h, w = draw(st.integers(1, size)), draw(st.integers(1, size))
-    kh, kw = draw(st.integers(1, min(5, h + 2 * ph))), draw(st.integers(1, min(5, w + 2 * pw)))
-    return dict(x=(n, c, h, w), weight=(o, c, kh, kw), bias=draw(st.booleans()), stride=stride, padding=padding,
-                seed=draw(st.integers(0, 2**31 - 1)))
-
-
-def _tensors(case, dtype=torch.float64):
-    x, w = _randn(*case['x'], seed=case['seed'], dtype=dtype), _randn(*case['weight'], seed=case['seed'] + 1, dtype=dtype)
-    b = _randn(case['weight'][0], seed=case['seed'] + 2, dtype=dtype) if case['bias'] else None
-    return x, w, b
+from conv_cases import conv_cases, case_tensors as _tensors, randn as _randn  # tests/conv_cases.py
 
 
 # --- values and gradients against F.conv2d ---------------------------------------------------

@@ -14,29 +14,13 @@ CONVS = {'function': cb.conv2d_function, 'recompute': cb.conv2d_recompute, 'offs
 FUNCTIONS = {'function': cb.Conv2dFunction, 'recompute': cb.Conv2dRecompute, 'offsets': cb.Conv2dOffsets}
 
 
-def _randn(*shape, seed, dtype=torch.float64):
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+from conv_cases import case_tensors as _tensors, randn as _randn  # tests/conv_cases.py
+import conv_cases as cases
 
 
-pairs = lambda lo, hi: st.one_of(st.integers(lo, hi), st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
-
-
-@st.composite
-def conv_cases(draw, size=7):
-    "Consistent arguments (images up to `size` pixels a side, rectangular kernels up to 4): the kernel fits the padded input."
-    stride, padding = draw(pairs(1, 3)), draw(pairs(0, 3))
-    ph, pw = (padding, padding) if isinstance(padding, int) else padding
-    n, c, o = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 4))
-    h, w = draw(st.integers(1, size)), draw(st.integers(1, size))
-    kh, kw = draw(st.integers(1, min(4, h + 2 * ph))), draw(st.integers(1, min(4, w + 2 * pw)))
-    return dict(x=(n, c, h, w), weight=(o, c, kh, kw), bias=draw(st.booleans()), stride=stride, padding=padding,
-                seed=draw(st.integers(0, 2**31 - 1)))
-
-
-def _tensors(case, dtype=torch.float64):
-    x, w = _randn(*case['x'], seed=case['seed'], dtype=dtype), _randn(*case['weight'], seed=case['seed'] + 1, dtype=dtype)
-    b = _randn(case['weight'][0], seed=case['seed'] + 2, dtype=dtype) if case['bias'] else None
-    return x, w, b
+def conv_cases(size=7):
+    "Smaller cases than exp.conv's tests draw (three convolutions, each also under gradcheck), with padding up to 3."
+    return cases.conv_cases(size=size, kernel=4, padding=3, channels=3, outputs=4)
 
 
 # --- values and gradients against F.conv2d and autograd ---------------------------------------
