@@ -145,7 +145,7 @@ def backward_vs_autograd(ctx):
     for t in leaves: t.grad = None
     hand_mem, auto_mem = peak_memory(model.backward), peak_memory(autograd_fresh)
     return [
-        row(group, 'time, from no gradients (as after zero_grad)', fresh_t, auto_fresh_t, 's', 1.0, fresh_ratio),
+        row(group, 'time, from no gradients (as after zero_grad): the same kernels, a tie', fresh_t, auto_fresh_t, 's', ratio=fresh_ratio),
         row(group, 'time, adding into the gradients already there', add_t, auto_add_t, 's', ratio=add_ratio),
         row(group, 'peak memory, from no gradients', hand_mem, auto_mem, 'bytes', 1.0),
     ]
