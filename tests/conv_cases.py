@@ -27,3 +27,11 @@ def case_tensors(case, dtype=torch.float64):
     x, w = randn(*case['x'], seed=case['seed'], dtype=dtype), randn(*case['weight'], seed=case['seed'] + 1, dtype=dtype)
     b = randn(case['weight'][0], seed=case['seed'] + 2, dtype=dtype) if case['bias'] else None
     return x, w, b
+
+
+
+def assert_same_function(ours, twin, x, out_atol=1e-5):
+    "`ours` and `twin` (with the same weights) give the same output on `x`, and the same parameter gradients for its sum."
+    torch.testing.assert_close(ours(x), twin(x), rtol=1e-4, atol=out_atol)
+    ours(x).sum().backward(); twin(x).sum().backward()
+    for p, q in zip(ours.parameters(), twin.parameters()): torch.testing.assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-5)

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 import exp.conv as ec
 
 
-from conv_cases import conv_cases, case_tensors as _tensors, randn as _randn  # tests/conv_cases.py
+from conv_cases import assert_same_function, conv_cases, case_tensors as _tensors, randn as _randn  # tests/conv_cases.py
 
 
 # --- values and gradients against F.conv2d ---------------------------------------------------
@@ -150,10 +150,7 @@ def test_get_cnn_with_nn_conv2d_computes_the_same_function():
     torch.manual_seed(0)
     ours, twin = ec.get_cnn(), ec.get_cnn(torch.nn.Conv2d)
     twin.load_state_dict(ours.state_dict())
-    x = torch.randn(3, 1, 28, 28)
-    torch.testing.assert_close(ours(x), twin(x), rtol=1e-4, atol=1e-5)
-    ours(x).sum().backward(); twin(x).sum().backward()
-    for p, q in zip(ours.parameters(), twin.parameters()): torch.testing.assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-5)
+    assert_same_function(ours, twin, torch.randn(3, 1, 28, 28))
 
 
 def test_relu_layer_zeroes_negatives_and_their_gradient():

@@ -14,7 +14,7 @@ CONVS = {'function': cb.conv2d_function, 'recompute': cb.conv2d_recompute, 'offs
 FUNCTIONS = {'function': cb.Conv2dFunction, 'recompute': cb.Conv2dRecompute, 'offsets': cb.Conv2dOffsets}
 
 
-from conv_cases import case_tensors as _tensors, randn as _randn  # tests/conv_cases.py
+from conv_cases import assert_same_function, case_tensors as _tensors, randn as _randn  # tests/conv_cases.py
 import conv_cases as cases
 
 
@@ -148,10 +148,7 @@ def test_conv_layer_in_the_cnn_matches_nn_conv2d(name):
     ours = ec.get_cnn(lambda *a, **k: cb.ConvLayer(*a, conv=CONVS[name], **k))
     twin = ec.get_cnn(nn.Conv2d)
     twin.load_state_dict(ours.state_dict())
-    xb = torch.randn(8, 1, 28, 28)
-    torch.testing.assert_close(ours(xb), twin(xb), rtol=1e-4, atol=1e-4)
-    ours(xb).sum().backward(); twin(xb).sum().backward()
-    for p, q in zip(ours.parameters(), twin.parameters()): torch.testing.assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-5)
+    assert_same_function(ours, twin, torch.randn(8, 1, 28, 28), out_atol=1e-4)
 
 
 def test_conv_layer_defaults_to_offsets_and_keeps_conv2ds_parameters():
