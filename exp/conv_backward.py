@@ -29,6 +29,12 @@ def _linear_on_patches(patches, weight, bias, n, out_hw):
     if bias is not None: out += bias
     return out.view(n, *out_hw, -1).permute(0, 3, 1, 2)
 
+def _patch_forward(ctx, x, weight, bias, stride, padding):
+    "The forward pass of the patch-matrix Functions: note the geometry on `ctx`, return the output and the patches."
+    patches = patch_rows(x, weight.shape[2:], stride, padding)
+    ctx.geometry = x.shape, stride, padding, bias is not None
+    return _linear_on_patches(patches, weight, bias, x.shape[0], conv_out_hw(x.shape, weight.shape[2:], stride, padding)), patches
+
 # %% ../nbs/10_conv_backward.ipynb #4913351b
 def _patch_grads(ctx, grad_out, patches, weight):
     "Gradients of x, weight and bias from the patch rows, as for a linear layer; `fold` carries the patches' gradient to the pixels."
@@ -50,10 +56,9 @@ class Conv2dFunction(torch.autograd.Function):
     "2D convolution (patch matrix, one matmul) with a hand-written backward. Keeps the patches for the backward pass, as autograd does."
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding):
-        patches = patch_rows(x, weight.shape[2:], stride, padding)
+        out, patches = _patch_forward(ctx, x, weight, bias, stride, padding)
         ctx.save_for_backward(patches, weight)
-        ctx.geometry = x.shape, stride, padding, bias is not None
-        return _linear_on_patches(patches, weight, bias, x.shape[0], conv_out_hw(x.shape, weight.shape[2:], stride, padding))
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -145,10 +150,9 @@ class Conv2dRecompute(torch.autograd.Function):
     "`Conv2dFunction` that keeps the input instead of the patches, and builds the patches again in the backward pass."
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding):
-        patches = patch_rows(x, weight.shape[2:], stride, padding)
+        out, patches = _patch_forward(ctx, x, weight, bias, stride, padding)
         ctx.save_for_backward(x, weight)
-        ctx.geometry = x.shape, stride, padding, bias is not None
-        return _linear_on_patches(patches, weight, bias, x.shape[0], conv_out_hw(x.shape, weight.shape[2:], stride, padding))
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
