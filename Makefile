@@ -4,11 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: course test lab exercises practice data export bench outputs clean help site serve browser-test
+.PHONY: course test test-latest lab exercises practice data export bench outputs clean help site serve browser-test
 
 help:
 	@echo "make course   set up, get the data, export exp/, run every notebook in order"
 	@echo "make test     set up, then nbdev_test (all notebooks) and pytest (tests/)"
+	@echo "make test-latest  the same checks in .venv-latest: the newest versions the requirements allow, no pins"
 	@echo "make lab      open JupyterLab on the course's home notebook, nbs/index.ipynb"
 	@echo "make exercises  write copies of the notebooks without solutions to exercises/ (FORCE=1 overwrites)"
 	@echo "make practice   make exercises, then open JupyterLab on exercises/"
@@ -61,6 +62,21 @@ test: export data
 	$(BIN)/nbdev_test --n_workers 1 --timing
 	$(BIN)/python -m pytest tests --ignore=tests/browser
 
+# The latest lane: a second environment with the newest releases that settings.ini's requirements allow
+# (no constraints file; upgraded on every run), then the same checks as `make test`: export and clean
+# leave exp/ and nbs/ unchanged, nbdev_test, pytest. It finds the next upstream break before a learner does.
+LATEST := .venv-latest
+test-latest:
+	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/pip install --quiet --upgrade --upgrade-strategy eager -e ".[dev]"
+	@echo "latest lane versions:"; $(LATEST)/bin/pip list --format=freeze 2>/dev/null | grep -iE '^(torch|numpy|matplotlib|sympy|nbdev|execnb|fastcore|ipython|ipykernel|jupyterlab|pytest|hypothesis|tqdm)=='
+	@before="$$(git status --porcelain -- exp nbs)"; $(LATEST)/bin/nbdev_export && $(LATEST)/bin/nbdev_clean; \
+	  if [ "$$before" != "$$(git status --porcelain -- exp nbs)" ]; then \
+	    echo "test-latest: nbdev_export/nbdev_clean of the newest nbdev 2 changed exp/ or nbs/:" >&2; git status --porcelain -- exp nbs >&2; exit 1; fi
+	$(LATEST)/bin/python -c "from exp.data import get_data; x, *_ = get_data(); print('data ready:', tuple(x.shape))"
+	$(LATEST)/bin/nbdev_test --n_workers 1 --timing
+	$(LATEST)/bin/python -m pytest tests --ignore=tests/browser
+
 # JupyterLab serves the repository's root, so a notebook's `../images/...` link reaches images/ (as it does
 # on a code host and from exercises/); it opens on the home notebook, its file browser starts in nbs/.
 lab: export data $(LAB_SETTINGS)
@@ -98,4 +114,4 @@ outputs: export data
 	$(BIN)/nbdev_export
 
 clean:
-	rm -rf $(VENV) _proc _docs _site .pytest_cache .hypothesis .cache/mkdocs-jupyter
+	rm -rf $(VENV) $(LATEST) _proc _docs _site .pytest_cache .hypothesis .cache/mkdocs-jupyter
