@@ -9,8 +9,16 @@ __all__ = ['check_matmul_shapes', 'matmul_loops', 'matmul_dot']
 import torch
 
 # %% ../nbs/02_matmul.ipynb #4c49d181
+def _kind(x):
+    "The type of `x` for a message: `Tensor`, `list`, `numpy.ndarray`."
+    t = type(x)
+    return t.__name__ if t.__module__.split('.')[0] in ('builtins', 'torch') else f"{t.__module__.split('.')[0]}.{t.__name__}"
+
 def check_matmul_shapes(a, b):
-    "Return `(n, k, m)` if `a` is `(n, k)` and `b` is `(k, m)`, of one dtype on one device; else raise a `ValueError`."
+    "Return `(n, k, m)` if `a` is `(n, k)` and `b` is `(k, m)`, two tensors of one dtype on one device; else raise a `TypeError` or `ValueError`."
+    if not isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor):
+        raise TypeError(f"matmul needs two torch tensors, got {_kind(a)} and {_kind(b)}: "
+                        "convert a NumPy array with torch.from_numpy(x), a list with torch.tensor(x)")
     sa, sb = tuple(a.shape), tuple(b.shape)
     if len(sa) != 2 or len(sb) != 2:
         raise ValueError(f"matmul needs two 2-D tensors, got shapes {sa} and {sb}")

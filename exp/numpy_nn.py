@@ -29,10 +29,11 @@ def relu(x):
 
 # %% ../nbs/09_numpy.ipynb #7407464b
 def _check_loss_args(fname, out, targ):
-    "Raise a ValueError unless `out` is (n, 1) and `targ` is (n,), of one dtype."
+    "Raise a ValueError unless `out` is (n, 1) and `targ` is (n,), with n > 0, of one dtype."
     if out.ndim != 2 or out.shape[1] != 1 or targ.shape != (out.shape[0],):
         why = " (an (n, 1) target would broadcast against out[:, 0] to (n, n))" if targ.ndim == 2 else ""
         raise ValueError(f"{fname} expects predictions out (n, 1) and targets targ (n,), got {out.shape} and {targ.shape}{why}")
+    if len(targ) == 0: raise ValueError(f"{fname}: no samples (targets of shape (0,)), and the mean of nothing is undefined")
     _same_dtype(fname, out=out, targ=targ)
 
 def mse(out, targ):

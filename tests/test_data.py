@@ -434,6 +434,29 @@ def test_download_refused(tmp_path):
 
 def test_download_error_is_oserror(): assert issubclass(data.DownloadError, OSError)
 
+@pytest.mark.parametrize('check, words', [
+    ('abc', "'abc'"), ('sha1:' + '0' * 40, "'sha1'"), ('sha256:xyz', 'sha256 checksum'), ('gz-md5:' + '0' * 31, 'gz-md5 checksum'),
+    ('sha256:' + '0' * 63 + 'g', 'sha256 checksum'), (None, 'None')])
+def test_download_refuses_a_malformed_check_before_the_network(server, tmp_path, check, words):
+    "A checksum spec that cannot be right is named at once: no request, no temporary file, no folder."
+    server.routes[URL_PATH] = LABELS_GZ
+    with pytest.raises(ValueError, match=re.escape(words)) as e:
+        data.download(server.url + URL_PATH[1:], tmp_path/'out'/'labels.gz', check, progress=False)
+    assert 'sha256:<64 hex digits>' in str(e.value) and server.hits == [] and not (tmp_path/'out').exists()
+
+@pytest.mark.parametrize('kw', [dict(timeout=0), dict(timeout=-1), dict(time_limit=0), dict(time_limit=float('nan')),
+                                dict(time_limit='600')])
+def test_download_refuses_a_bad_time_limit_before_the_network(server, tmp_path, kw):
+    server.routes[URL_PATH] = LABELS_GZ
+    name = next(iter(kw))
+    with pytest.raises(ValueError, match=name):
+        data.download(server.url + URL_PATH[1:], tmp_path/'labels.gz', LABELS_SHA, progress=False, **kw)
+    assert server.hits == [] and files_in(tmp_path) == []
+
+def test_the_datasets_checksums_are_well_formed():
+    for name, spec in data.DATASETS.items():
+        for fname, check in spec['files'].items(): data.check_spec(check)
+
 
 # ---- a server that trickles, stale temporary files, a download killed by a signal ----
 def test_download_time_limit(server, tmp_path):
@@ -513,6 +536,16 @@ def test_show_images(agg, shape):
     assert [ax.get_title() for ax in axs[:len(ims)]] == [f't{i}' for i in range(len(ims))]
     assert all(len(ax.images) == 1 for ax in axs[:len(ims)]) and all(not ax.images for ax in axs[len(ims):])
 
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16, torch.uint8, torch.float64])
+def test_show_images_other_dtypes_without_warnings(agg, dtype):
+    "matplotlib gets NumPy arrays, of a dtype NumPy has, and no tensor: no warning about NumPy 2's `copy`."
+    import warnings
+    ims = (torch.rand(3, 784) * (255 if dtype == torch.uint8 else 1)).to(dtype).requires_grad_(dtype.is_floating_point)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        data.show_images(ims)
+    assert all(isinstance(ax.images[0].get_array().data, np.ndarray) for ax in agg.gcf().axes[:3])
+
 def test_show_images_numpy_no_titles(agg):
     data.show_images(np.zeros((2, 784), np.float32))
     assert len(agg.gcf().axes) == 8
@@ -522,11 +555,36 @@ def test_show_images_bad_shape(agg, shape):
     with pytest.raises(ValueError, match=r'\(N, H, W\)'): data.show_images(torch.zeros(shape))
 
 def test_normalize():
+    "With statistics that are not the data's own, so a normalize that ignores `m` and `s` fails."
     x = torch.rand(100, 784) * 3 + 2
-    xn = data.normalize(x, x.mean(), x.std())
-    torch.testing.assert_close(xn.mean(), torch.tensor(0.), atol=1e-5, rtol=0)
-    torch.testing.assert_close(xn.std(), torch.tensor(1.), atol=1e-5, rtol=0)
+    torch.testing.assert_close(data.normalize(x, 1.5, 4.0), (x - 1.5) / 4.0)
+    m, s = torch.tensor(0.25), torch.tensor(0.5)  # the training statistics of some other set
+    torch.testing.assert_close(data.normalize(x, m, s), (x - 0.25) * 2)
+    per_pixel_m, per_pixel_s = torch.linspace(-1, 1, 784), torch.linspace(0.5, 2, 784)
+    torch.testing.assert_close(data.normalize(x, per_pixel_m, per_pixel_s), (x - per_pixel_m) / per_pixel_s)
     assert data.normalize(torch.ones(2, device='meta'), 0.5, 2.0).is_meta
+    assert data.normalize(torch.ones(2, device='meta'), torch.zeros(2, device='meta'), torch.ones(2, device='meta')).is_meta
+
+@pytest.mark.parametrize('s, zeros, total', [(0.0, 1, 1), (torch.tensor(0.), 1, 1), (np.float32(0), 1, 1),
+                                              (torch.tensor([1., 0, 2, 0]), 2, 4)])
+def test_normalize_refuses_a_zero_std(s, zeros, total):
+    "A pixel that never changes has std 0: (x - m) / 0 would give inf and nan everywhere it reaches."
+    with pytest.raises(ValueError, match=rf"zero at {zeros} of {total} position"): data.normalize(torch.rand(3, 4), 0.5, s)
+
+def test_normalize_per_pixel_std_of_mnist_like_data():
+    x = torch.rand(50, 784); x[:, :30] = 0  # a border that is black in every image
+    with pytest.raises(ValueError, match=r"zero at 30 of 784 positions"): data.normalize(x, x.mean(0), x.std(0))
 
 def test_classes():
     assert len(data.FASHION_CLASSES) == 10 and data.DATASETS['fashion']['classes'] == data.FASHION_CLASSES
+
+
+@pytest.mark.parametrize('s, words', [(torch.tensor([1., -2, 3]), 'negative or nan at 1 of 3 positions'),
+                                      (float('nan'), 'negative or nan at 1 of 1 position'),
+                                      (torch.tensor([float('nan'), 0., -1.]), 'zero at 1 of 3')])
+def test_normalize_refuses_a_std_that_is_not_positive(s, words):
+    "A negative std would flip the sign of every value silently, a nan one would make every value nan."
+    with pytest.raises(ValueError, match=words): data.normalize(torch.rand(4, 3), 0.5, s)
+
+def test_show_images_titles_must_match(agg):
+    with pytest.raises(ValueError, match=r"3 titles for 4 images"): data.show_images(torch.rand(4, 784), titles=['a', 'b', 'c'])

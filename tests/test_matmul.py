@@ -152,3 +152,23 @@ def test_bool_tensors_are_refused_as_by_matmul(f):
     a = torch.ones(2, 3, dtype=torch.bool)
     with pytest.raises(NotImplementedError): a @ a.t()  # PyTorch's @ has no bool matmul
     with pytest.raises(ValueError, match='torch.bool'): f(a, a.t())
+
+
+# ---- arguments that are not tensors: NumPy arrays, nested lists, numbers ----
+import numpy as np
+
+NOT_TENSORS = [(np.ones((2, 3), np.float32), np.ones((3, 4), np.float32), 'numpy.ndarray and numpy.ndarray'),
+               (torch.ones(2, 3), np.ones((3, 4), np.float32), 'Tensor and numpy.ndarray'),
+               ([[1., 2.], [3., 4.]], torch.ones(2, 2), 'list and Tensor'),
+               (torch.ones(2, 2), 2.0, 'Tensor and float')]
+
+@pytest.mark.parametrize("f", [mm.check_matmul_shapes, mm.matmul_loops, mm.matmul_dot])
+@pytest.mark.parametrize("a, b, kinds", NOT_TENSORS)
+def test_arguments_that_are_not_tensors_are_named(f, a, b, kinds):
+    "Given NumPy arrays the loops failed on `new_zeros` with an AttributeError; say that they take tensors."
+    with pytest.raises(TypeError, match=rf"two torch tensors, got {kinds}.*torch.from_numpy"): f(a, b)
+
+
+def test_tensor_subclasses_are_tensors():
+    a = torch.nn.Parameter(torch.ones(2, 3))
+    assert mm.check_matmul_shapes(a, torch.ones(3, 1)) == (2, 3, 1)

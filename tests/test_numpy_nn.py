@@ -107,3 +107,26 @@ def test_gradients_keep_float32():
     model = nn_np.Model(w1=f32(3, 2), b1=f32(2), w2=f32(2, 1), b2=f32(1))
     model(f32(4, 3), np.zeros(4, np.float32))
     assert all(g.dtype == np.float32 for g in model.backward().values())
+
+
+# ---- zero samples: the PyTorch mse refuses them; so does the NumPy one, rather than a nan with a warning ----
+@pytest.mark.parametrize('fn', [nn_np.mse, nn_np.mse_grad])
+def test_loss_functions_refuse_zero_samples(fn):
+    import exp.backward
+    with pytest.raises(ValueError, match='no samples'): exp.backward.mse(torch.zeros(0, 1), torch.zeros(0))
+    with pytest.raises(ValueError, match=rf"{fn.__name__}: no samples"): fn(f32(0, 1), f32(0))
+
+
+def test_model_refuses_an_empty_batch():
+    model = nn_np.Model(f32(3, 2), f32(2), f32(2, 1), f32(1))
+    with pytest.raises(ValueError, match='no samples'): model(f32(0, 3), f32(0))
+
+
+def test_settings_require_numpy_2():
+    "The notebook's float64 promotion (a float32 array times np.float64 gives float64) holds under NumPy 2's rules only."
+    import configparser, pathlib
+    cfg = configparser.ConfigParser()
+    cfg.read(pathlib.Path(__file__).resolve().parent.parent / 'settings.ini')
+    assert 'numpy>=2' in cfg['DEFAULT']['requirements'].split()
+    assert int(np.__version__.split('.')[0]) >= 2
+    assert (np.ones(3, np.float32) * np.sqrt(np.float64(2))).dtype == np.float64
