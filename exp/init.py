@@ -64,7 +64,7 @@ def _check_sizes(n_in, n_out):
             raise ValueError(f"{name} must be a positive integer, got {v!r}")
     return int(n_in), int(n_out)
 
-# %% ../nbs/04_init.ipynb #96583dce
+#| export
 def xavier_init(n_in, n_out, *, device=None, dtype=None, generator=None):
     "An `(n_in, n_out)` weight with std `1/sqrt(n_in)`: keeps the std of a linear layer's output at 1."
     n_in, n_out = _check_sizes(n_in, n_out)
@@ -74,7 +74,12 @@ def xavier_init(n_in, n_out, *, device=None, dtype=None, generator=None):
 def kaiming_init(n_in, n_out, a=0., *, device=None, dtype=None, generator=None):
     "An `(n_in, n_out)` weight with std `sqrt(2/((1+a^2) n_in))`, for a (leaky) ReLU with negative slope `a`."
     n_in, n_out = _check_sizes(n_in, n_out)
-    if isinstance(a, bool) or not isinstance(a, numbers.Real) or not math.isfinite(a):
-        raise ValueError(f"kaiming_init: a is the leaky ReLU's negative slope, a finite number; got {a!r}")
-    std = math.sqrt(2 / ((1 + a**2) * n_in))
+    try: finite = not isinstance(a, bool) and isinstance(a, numbers.Real) and math.isfinite(a)
+    except OverflowError: finite = False  # an int too large for a float
+    if not finite: raise ValueError(f"kaiming_init: a is the leaky ReLU's negative slope, a finite number; got {a!r}")
+    std = math.sqrt(2 / n_in) / math.hypot(1, a)  # 1 + a**2 itself would overflow once |a| > 1.3e154
+    dt = dtype if dtype is not None else torch.get_default_dtype()
+    if dt.is_floating_point and std < torch.finfo(dt).tiny:
+        raise ValueError(f"kaiming_init: a={a:g} gives a std of {std:.3g}, below the smallest normal {dt} "
+                         f"({torch.finfo(dt).tiny:.3g}): the weight would round to 0; use a wider dtype or a smaller |a|")
     return torch.randn(n_in, n_out, device=device, dtype=dtype, generator=generator) * std

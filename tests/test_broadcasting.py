@@ -181,3 +181,11 @@ def test_the_rightmost_clash_is_reported():
     with pytest.raises(ValueError, match=r'sizes \[3, 640\] meet at dimension -1'):
         bc.broadcast_shape((480, 640, 3), (480, 640))
     with pytest.raises(ValueError, match=r'dimension -2'): bc.broadcast_shape((4, 2, 1), (3, 5))
+
+
+@pytest.mark.parametrize('f', MATMULS)
+@pytest.mark.parametrize('a,b', [(np.ones((2, 3)), np.ones((3, 2))), ([[1., 2.]], [[1.], [2.]]), (torch.ones(2, 3), np.ones((3, 2)))])
+def test_non_tensors_are_refused_naming_what_was_given(f, a, b):
+    "matmul_broadcast once failed with an AttributeError about `new_zeros` on NumPy arrays, einsum with a bare TypeError."
+    with pytest.raises(TypeError, match='tensor') as e: f(a, b)
+    assert all(type(x).__name__ in str(e.value) for x in (a, b)), str(e.value)  # names what it was given

@@ -229,3 +229,26 @@ def test_kaiming_negative_slope_gives_the_same_std():
     g = lambda: torch.Generator().manual_seed(3)
     torch.testing.assert_close(ei.kaiming_init(200, 300, a=-0.4, generator=g()),
                                ei.kaiming_init(200, 300, a=0.4, generator=g()))
+
+
+@pytest.mark.parametrize('a', [1e10, -1e100, 1e154, 1e200, 1e300])
+def test_kaiming_huge_finite_slope_gives_a_finite_tiny_std(a):
+    # (1 + a**2) overflows float64 once |a| passes about 1.3e154 (and a**2 raises OverflowError past
+    # that); a finite slope must still give the finite, tiny std sqrt(2/n_in)/|a|, not zeros or a crash.
+    n_in = 1000
+    w = ei.kaiming_init(n_in, 300, a=a, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    assert w.isfinite().all() and (w != 0).any()
+    # w.std() itself would square numbers near 1e-300 and underflow: compare the weight times |a|
+    torch.testing.assert_close((w * abs(a)).std().item(), math.sqrt(2 / n_in), rtol=0.02, atol=0)
+
+
+@pytest.mark.parametrize('a,dtype', [(1e40, torch.float32), (1e25, torch.float16), (1.7e308, torch.float64)])
+def test_kaiming_refuses_a_slope_whose_std_underflows_the_dtype(a, dtype):
+    # the std is finite, but below the dtype's smallest normal number: the weight would be zeros
+    with pytest.raises(ValueError, match='below the smallest'):
+        ei.kaiming_init(100, 10, a=a, dtype=dtype)
+
+
+def test_kaiming_refuses_an_integer_slope_too_large_for_a_float():
+    with pytest.raises(ValueError, match='negative slope'):
+        ei.kaiming_init(100, 10, a=10 ** 400)  # math.isfinite would raise OverflowError

@@ -1,16 +1,14 @@
 "Typical wrong answers to the Practice exercises of 04_init, and a fragment the check's message must contain."
 WRONG = {
-    # the variances add up, but forgetting the square root gives n_in times too much
-    1: ('''return n_in * w_std * x_std''', 'differs by'),
-    # forgetting that the factor compounds from layer to layer
-    2: ('''predicted_stds = torch.tensor([2., 2., 2., 2.])''', 'elements differ by more than tol'),
-    # "half of the values are positive" is the probability, not the mean
-    3: ('''relu_mean = 0.5''', 'differs by'),
-    # the variance of relu(z) instead of its second moment
-    4: ('''relu_second_moment = 0.5 - 1 / (2 * math.pi)''', 'differs by'),
-    # a instead of a**2
-    5: ('''return math.sqrt(2 / ((1 + a) * n_in))''', 'differs by'),
-    # the uniform bound set to the std itself: the std comes out sqrt(3) times too small
-    6: ('''bound = math.sqrt(2 / n_in)
-return (torch.rand(n_in, n_out, generator=generator) * 2 - 1) * bound''', 'elements differ by more than tol'),
+    # the formula for an input of mean 0: the mean's share of the second moment is forgotten
+    1: ('''return math.sqrt(n_in) * w_std * x_std''', 'out_std(100, 0.02, 2., 1.5) is not right'),
+    # the factor for the variance, not for the std
+    2: ('''growth = 4.''', 'growth is not right (you gave 4.0): a std, not a variance'),
+    # the square of the mean instead of the mean of the square
+    3: ('''return torch.trapezoid(act(z) * normal_pdf, z).item() ** 2''', 'kept_fraction(relu) is not right'),
+    # the fraction on the wrong side: the std shrinks where it should grow
+    4: ('''std = math.sqrt(kept_fraction(act) / n_in)
+return torch.randn(n_in, n_out, generator=generator) * std''', 'init_for(relu, 400, 300): 119976 of 120000 elements differ'),
+    # every layer measured on the input itself, not on the activations the layers before it produce
+    5: ('''return [w / (x @ w).std() for w in weights]''', 'the std of each layer before its activation: 19 of 20 elements differ'),
 }
