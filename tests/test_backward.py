@@ -31,10 +31,10 @@ def test_mse_grad_matches_autograd(n, seed):
 @settings(deadline=None, max_examples=30)
 @given(n=dims, k=dims, seed=seeds)
 def test_relu_grad_matches_autograd(n, k, seed):
-    inp, g = randn(n, k, seed=seed), randn(n, k, seed=seed + 1)  # random normals: never exactly 0, the corner
+    inp, g = randn(n, k, seed=seed), randn(n, k, seed=seed + 1)  # random normals: never exactly 0 (zeros are tested below)
     out = relu(inp); out.g = g
     relu_grad(inp, out)
-    i = leaf(inp); relu(i).backward(g)
+    i = leaf(inp); torch.relu(i).backward(g)  # torch.relu, not our clamp_min relu: see the corner tests below
     torch.testing.assert_close(inp.g, i.grad)
     assert inp.g.dtype == DT
 
@@ -254,3 +254,38 @@ class OurBackward(torch.autograd.Function):
 def test_gradcheck_on_our_backward():
     (x, w1, b1, w2, b2), y = model_params(4, 3, 2, seed=35)
     assert torch.autograd.gradcheck(lambda *ps: OurBackward.apply(y, *ps), [leaf(t) for t in (x, w1, b1, w2, b2)])
+
+
+# ReLU's corner. At exactly 0 ReLU has no derivative; the course's convention is 0 there, the value torch.relu's
+# backward gives. The reference is torch.relu, never autograd through clamp_min (our relu): its gradient at the
+# boundary was 1 up to PyTorch 2.13 and is 0 from 2.14 on. Random normals are never exactly 0, so these tests
+# feed exact zeros (and -0.) on purpose.
+
+def test_relu_grad_is_zero_at_exactly_zero():
+    inp = torch.tensor([-1., 0., -0., 0., 2.], dtype=DT)
+    out = relu(inp); out.g = torch.tensor([5., 6., 7., 8., 9.], dtype=DT)
+    relu_grad(inp, out)
+    torch.testing.assert_close(inp.g, torch.tensor([0., 0., 0., 0., 9.], dtype=DT), rtol=0, atol=0)
+
+
+@settings(deadline=None, max_examples=30)
+@given(vals=st.lists(st.integers(-2, 2), min_size=1, max_size=12), seed=seeds)
+def test_relu_grad_matches_torch_relu_with_zeros(vals, seed):
+    inp = torch.tensor(vals, dtype=DT) / 2  # small integers: about a fifth of the inputs are exactly 0
+    g = randn(len(vals), seed=seed)
+    out = relu(inp); out.g = g
+    relu_grad(inp, out)
+    i = leaf(inp); torch.relu(i).backward(g)
+    torch.testing.assert_close(inp.g, i.grad, rtol=0, atol=0)
+
+
+def test_forward_and_backward_at_exact_zeros():
+    # a hidden unit whose pre-activation is exactly 0 for every sample passes no gradient back: w1's column is 0
+    x, y = torch.tensor([[1., 2.], [3., -1.]], dtype=DT), torch.tensor([1., -1.], dtype=DT)
+    w1, b1 = torch.tensor([[0., 1.], [0., -1.]], dtype=DT), torch.tensor([0., 0.5], dtype=DT)  # unit 0: x @ 0 + 0 = 0
+    w2, b2 = torch.tensor([[2.], [1.]], dtype=DT), torch.tensor([0.], dtype=DT)
+    forward_and_backward(x, y, w1, b1, w2, b2)
+    leaves = [leaf(t) for t in (x, w1, b1, w2, b2)]
+    mse(lin(torch.relu(lin(leaves[0], leaves[1], leaves[2])), leaves[3], leaves[4]), y).backward()
+    for t, l in zip((x, w1, b1, w2, b2), leaves): torch.testing.assert_close(t.g, l.grad, rtol=0, atol=1e-12)
+    assert (w1.g[:, 0] == 0).all() and b1.g[0] == 0

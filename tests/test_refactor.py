@@ -1,4 +1,5 @@
-"Tests of exp.refactor: the layer classes and Model against autograd (gradients add up), MyRelu, LinearLayer, memory_use."
+"""Tests of exp.refactor: the layer classes and Model against autograd (gradients add up), MyRelu, LinearLayer, ReLU's corner,
+and the measuring tools that moved to exp.core but are still importable from here."""
 import math
 
 import pytest
@@ -97,7 +98,7 @@ def test_lin_and_relu_layers_match_autograd(n, n_in, n_out, seed):
     for ours, ref in ((x.g, xl.grad), (w.g, wl.grad), (b.g, bl.grad)): torch.testing.assert_close(ours, ref)
     x = x.clone()  # a fresh tensor: the x above already holds a gradient, which Relu would add to
     r = Relu(); out = r(x); out.g = randn(n, n_in, seed=seed + 7); gl = out.g.clone(); r.backward()
-    xl = leaf(x); relu(xl).backward(gl)
+    xl = leaf(x); torch.relu(xl).backward(gl)  # torch.relu, not our clamp_min relu: see the corner tests below
     torch.testing.assert_close(x.g, xl.grad)
 
 
@@ -164,6 +165,12 @@ def test_linear_layer_init_and_errors():
     assert LinearLayer(3, 2, dtype=DT).weight.dtype == DT
 
 
+def test_measuring_tools_moved_to_core_and_are_still_importable_from_here():
+    import exp.core, exp.refactor
+    for name in ('MemoryUse', 'memory_use', 'peak_memory'):
+        assert getattr(exp.refactor, name) is getattr(exp.core, name) and name in exp.refactor.__all__
+
+
 def test_memory_use_and_peak_memory():
     def alloc(): a = torch.empty(250_000); del a; b = torch.empty(500_000)  # 1 MB, freed, then 2 MB, freed on return
     def alloc_keep(): a = torch.empty(250_000); del a; return torch.empty(500_000)  # the 2 MB are returned
@@ -173,3 +180,47 @@ def test_memory_use_and_peak_memory():
     assert (peak, held) == (2_000_000, 2_000_000)
     assert memory_use(lambda n: torch.empty(n), 1000, device='cpu').held == 4000  # args are passed on
     with pytest.raises(ValueError, match='meta'): peak_memory(alloc, device='meta')
+
+
+# ReLU's corner. At exactly 0 the course's convention is a gradient of 0, the value torch.relu's backward gives.
+# The reference is torch.relu, never autograd through clamp_min (our relu), whose gradient at the boundary was 1
+# up to PyTorch 2.13 and is 0 from 2.14 on. Random normals are never exactly 0, so these tests feed zeros on purpose.
+
+CORNER = torch.tensor([-1., 0., -0., 0., 2.], dtype=DT)
+CORNER_G = torch.tensor([5., 6., 7., 8., 9.], dtype=DT)
+
+
+def test_relu_layer_is_zero_at_exactly_zero():
+    x = CORNER.clone()
+    r = Relu(); out = r(x); out.g = CORNER_G.clone(); r.backward()
+    torch.testing.assert_close(x.g, torch.tensor([0., 0., 0., 0., 9.], dtype=DT), rtol=0, atol=0)
+
+
+def test_myrelu_is_zero_at_exactly_zero():
+    x = CORNER.clone().requires_grad_()
+    MyRelu.apply(x).backward(CORNER_G)
+    torch.testing.assert_close(x.grad, torch.tensor([0., 0., 0., 0., 9.], dtype=DT), rtol=0, atol=0)
+
+
+@settings(deadline=None, max_examples=30)
+@given(vals=st.lists(st.integers(-2, 2), min_size=1, max_size=12), seed=seeds)
+def test_relu_backwards_match_torch_relu_with_zeros(vals, seed):
+    x = torch.tensor(vals, dtype=DT) / 2  # small integers: about a fifth of the inputs are exactly 0
+    g = randn(len(vals), seed=seed)
+    ref = leaf(x); torch.relu(ref).backward(g)
+    mine = leaf(x); MyRelu.apply(mine).backward(g)
+    torch.testing.assert_close(mine.grad, ref.grad, rtol=0, atol=0)
+    layer_x = x.clone(); r = Relu(); out = r(layer_x); out.g = g.clone(); r.backward()
+    torch.testing.assert_close(layer_x.g, ref.grad, rtol=0, atol=0)
+
+
+def test_model_at_exact_zeros():
+    # a hidden unit whose input is exactly 0 for every sample sends no gradient back: w1's column and b1's entry are 0
+    x, y = torch.tensor([[1., 2.], [3., -1.]], dtype=DT), torch.tensor([1., -1.], dtype=DT)
+    w1, b1 = torch.tensor([[0., 1.], [0., -1.]], dtype=DT), torch.tensor([0., 0.5], dtype=DT)
+    w2, b2 = torch.tensor([[2.], [1.]], dtype=DT), torch.tensor([0.], dtype=DT)
+    model = Model(w1, b1, w2, b2); model(x, y); model.backward()
+    leaves = [leaf(t) for t in (x, w1, b1, w2, b2)]
+    mse(lin(torch.relu(lin(leaves[0], leaves[1], leaves[2])), leaves[3], leaves[4]), y).backward()
+    for t, l in zip((x, w1, b1, w2, b2), leaves): torch.testing.assert_close(t.g, l.grad, rtol=0, atol=1e-12)
+    assert (w1.g[:, 0] == 0).all() and b1.g[0] == 0
