@@ -12,7 +12,7 @@ help:
 	@echo "make test-latest  the same checks in .venv-latest: the newest versions the requirements allow, no pins"
 	@echo "make lab      open JupyterLab on the course's home notebook, nbs/index.ipynb"
 	@echo "make exercises  write copies of the notebooks without solutions to exercises/ (FORCE=1 overwrites)"
-	@echo "make practice   make exercises, then open JupyterLab on exercises/"
+	@echo "make practice   make exercises, then open JupyterLab on the first of them (LAB_ARGS=--port=9999 passes options)"
 	@echo "make bench    the performance table (ratios measured in one run)"
 	@echo "make site     build the course as web pages in _site/ (from the committed notebooks, not re-run)"
 	@echo "make serve    make site, then serve _site/ on http://127.0.0.1:$(PORT)/"
@@ -86,8 +86,9 @@ lab: export data $(LAB_SETTINGS)
 exercises: $(STAMP)
 	$(BIN)/python tools/make_exercises.py $(if $(FORCE),--force)
 
+# It opens on the first notebook of exercises/; LAB_ARGS passes more options to JupyterLab (LAB_ARGS=--port=9999).
 practice: exercises export data $(LAB_SETTINGS)
-	$(BIN)/jupyter lab $(JUPYTER_ROOT) --ServerApp.root_dir=. --FileContentsManager.preferred_dir=exercises
+	$(BIN)/jupyter lab $(JUPYTER_ROOT) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$$(ls exercises/[0-9]*.ipynb | head -n 1) $(LAB_ARGS) --FileContentsManager.preferred_dir=exercises
 
 # The course as web pages in _site/: one page per notebook, with its committed outputs (nothing is re-run),
 # maths by a MathJax copy served with the pages, nothing from the network. mkdocs.yml and tools/site_hooks.py.

@@ -296,21 +296,114 @@ def test_check_reports_nan_and_infinities():
 def test_check_tolerance():
     core.check(1.0 + 1e-6, 1.0)
     core.check(torch.tensor([1.0]), torch.tensor([1.05]), tol=0.1)
-    assert 'more than tol=0.01' in check_message(1.0, 1.05, tol=0.01)
+    assert 'more than tol=0.01' in check_message(torch.tensor(1.0), torch.tensor(1.05), tol=0.01)
+    assert 'not right' in check_message(1.0, 1.05, tol=0.01)
+    with pytest.raises(ValueError, match='tol'): core.check(1.0, 1.0, tol=-1)
 
 @pytest.mark.parametrize('got,expected,fragment', [
-    (3, 2.5, 'differs by 0.5'),
     (torch.tensor(2.5), 2.5, '`.item()`'),
-    ((4, 3), (3, 4), 'is (4, 3), expected (3, 4)'),
-    ('column', 'row', "is 'column', expected 'row'"),
-    (False, True, 'is False, expected True'),
+    ([3, 4], (3, 4), 'should be a tuple, got a list'),
+    ((3, 4), [3, 4], 'should be a list, got a tuple'),
     (torch.tensor(True), True, 'should be a bool'),
+    ((torch.ones(2), 3), (torch.ones(2), 4), 'x[1] is not right (you gave 3)'),
+    ((torch.ones(2), torch.zeros(2)), (torch.ones(2), torch.ones(2)), 'x[1]: 2 of 2 elements differ'),
+    ([torch.ones(1)], (torch.ones(1),), 'should be a tuple of 1 items, got a list of 1'),
 ])
 def test_check_plain_answers(got, expected, fragment):
     assert fragment in check_message(got, expected)
 
+@pytest.mark.parametrize('got,expected', [(3, 2.5), ((4, 3), (3, 4)), ((4, 3), torch.Size([3, 4])), ('column', 'row'),
+                                          (False, True), (True, 1), (1, True), (12345, 12346), (1 + 2j, 1 + 3j)])
+def test_check_plain_wrong_answers_do_not_give_the_answer_away(got, expected):
+    msg = check_message(got, expected)
+    shown = repr(tuple(expected) if isinstance(expected, torch.Size) else expected)
+    assert msg.startswith(f'x is not right (you gave {got!r})') and 'reveal=True' in msg
+    assert shown not in msg.replace(f'you gave {got!r}', '').replace('reveal=True', '')
+    assert check_message(got, expected, hint='count the rows').startswith(f'x is not right (you gave {got!r}): count the rows')
+    assert check_message(got, expected, reveal=True) == f'x is {got!r}, expected {shown}'
+
+def test_check_hint_follows_array_messages():
+    assert check_message(torch.zeros(2, 3), torch.zeros(3, 2), hint='rows first').endswith('(transposed?)\nHint: rows first')
+
+def test_check_failed_is_an_assertion_that_renders_as_its_message():
+    with pytest.raises(core.CheckFailed) as e: core.check(torch.zeros(3), torch.ones(3), 'v', hint='look again')
+    assert isinstance(e.value, AssertionError)
+    assert e.value._render_traceback_() == str(e.value).splitlines() and e.value._render_traceback_()[-1] == 'Hint: look again'
+
+def test_check_failed_outside_ipython_is_an_ordinary_traceback():
+    code = 'import torch; from exp.core import check; check(torch.zeros(2), torch.ones(2), "v")'
+    out = subprocess.run([sys.executable, '-c', code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and out.stderr.startswith('Traceback') and 'exp.core.CheckFailed: v: 2 of 2 elements differ' in out.stderr
+
+def test_check_failed_in_ipython_shows_only_the_message():
+    code = ('from IPython.testing.globalipapp import start_ipython; ip = start_ipython(); '
+            'ip.run_cell("import torch; from exp.core import check"); '
+            'ip.run_cell("check(torch.zeros(2), torch.ones(2), \'v\')")')
+    out = subprocess.run([sys.executable, '-c', code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    text = out.stdout + out.stderr
+    assert 'v: 2 of 2 elements differ' in text, text
+    assert 'Traceback' not in text and 'core.py' not in text and '_check_values' not in text, text
+
+
+# ---- check never calls different values exact or close (issue 23) ----
+BIG = 2**53
+
+@pytest.mark.parametrize('got,expected', [
+    (torch.tensor([1 + 2j]), torch.tensor([1 + 3j])),                       # only the imaginary parts differ
+    (torch.tensor([1 + 2j], dtype=torch.complex128), torch.tensor([1 + 2.5j], dtype=torch.complex128)),
+    (np.array([1 + 2j]), np.array([1 + 3j])),
+    (torch.tensor([BIG + 1]), torch.tensor([BIG])),                          # int64 beyond 2**53
+    (torch.tensor(BIG + 1), torch.tensor(BIG)),
+    (np.array([2**62 + 1]), np.array([2**62])),
+    (torch.tensor([2**62 + 1, 5]), torch.tensor([2**62, 5])),
+    (torch.tensor([1, 2], dtype=torch.uint8), torch.tensor([1, 3], dtype=torch.uint8)),
+    (torch.tensor([True, False]), torch.tensor([True, True])),
+    (torch.tensor([100000, 0], dtype=torch.int32), torch.tensor([100001, 0], dtype=torch.int32)),  # integers: no tolerance
+])
+def test_check_never_calls_different_arrays_equal(got, expected, capsys):
+    with pytest.raises(core.CheckFailed, match='differ'): core.check(got, expected, 'x')
+    assert 'exact' not in capsys.readouterr().out
+
+@pytest.mark.parametrize('got,expected', [
+    (BIG + 1, BIG), (2**80 + 1, 2**80), (np.int64(BIG + 1), BIG), (1 + 2j, 1 + 3j), (2j, 3j),
+    ((BIG + 1, 2), (BIG, 2)), (np.uint64(2**64 - 1), 2**64 - 2),
+])
+def test_check_never_calls_different_numbers_equal(got, expected, capsys):
+    with pytest.raises(core.CheckFailed, match='not right'): core.check(got, expected, 'x')
+    assert 'exact' not in capsys.readouterr().out and 'close' not in capsys.readouterr().out
+
+def test_check_integers_compare_exactly_and_report_the_difference_in_full():
+    msg = check_message(torch.tensor([BIG + 3, 0]), torch.tensor([BIG, 0]))
+    assert f'got {BIG + 3}, expected {BIG}' in msg and 'tol' not in msg
+    assert check_message(torch.tensor(BIG + 1), torch.tensor(BIG)) == f'x differs by 1 (got {BIG + 1}, expected {BIG})'
+
+def test_check_complex_and_big_values_that_agree(capsys):
+    core.check(torch.tensor([1 + 2j]), torch.tensor([1 + 2j]))
+    core.check(torch.tensor([1 + 2j]), torch.tensor([1 + 2j]) + 1e-6j)
+    core.check(torch.tensor([BIG + 1]), torch.tensor([BIG + 1]))
+    core.check(BIG + 1, BIG + 1); core.check(1 + 2j, 1 + 2j); core.check(np.int64(7), 7)
+    core.check(BIG + 1, float(BIG))  # a float answer is compared with the tolerance, exactly computed
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == 'your answer: exact' and out[1].startswith('your answer: close') and out[2:6] == ['your answer: exact'] * 4
+    assert out[6] == 'your answer: close (max difference 1.0e+00)'
+
+@pytest.mark.parametrize('a,b', [(BIG + 1, BIG), (torch.tensor([BIG + 1]), torch.tensor([BIG])),
+                                 (np.array([2**62 + 1]), np.array([2**62])), (2**80, 2**80 + 1)])
+def test_near_integers_beyond_2_53_with_zero_tolerance(a, b):
+    with pytest.raises(AssertionError, match='not near'): core.test_near(a, b, tol=0)
+
+@pytest.mark.parametrize('a,b', [(torch.tensor([1 + 2j]), torch.tensor([1 + 3j])), (np.array([2j]), np.array([0j])), (1 + 1j, 1 - 1j)])
+def test_near_complex_compares_imaginary_parts(a, b):
+    with pytest.raises(AssertionError, match='not near'): core.test_near(a, b)
+
+def test_near_complex_and_integers_that_agree():
+    core.test_near(torch.tensor([1 + 2j]), torch.tensor([1 + 2j + 1e-6j])); core.test_near(BIG + 1, BIG + 1, tol=0)
+    core.test_near(torch.tensor([BIG + 1]), torch.tensor([BIG + 1]), tol=0)
+    with pytest.raises(AssertionError): core.test_near_zero(torch.tensor([2j]))
+    with pytest.raises(AssertionError): core.test_near_zero(np.array([BIG + 1]), tol=BIG)
+
 def test_check_plain_answers_that_pass(capsys):
-    core.check([3, 4], (3, 4)); core.check(' Row ', 'row'); core.check(2, 2.0); core.check(True, True)
+    core.check((3, 4), torch.Size([3, 4])); core.check(' Row ', 'row'); core.check(2, 2.0); core.check(True, True)
     assert capsys.readouterr().out.count('exact') == 4
 
 def test_check_meta_tensors_compare_shape_dtype_device(capsys):
@@ -325,3 +418,73 @@ def test_check_fails_on_any_single_changed_element(x, i, delta):
     if t.numel() == 0: return
     wrong = t.clone().flatten(); wrong[i % wrong.numel()] += delta * (1 + abs(wrong[i % wrong.numel()].item()))
     with pytest.raises(AssertionError, match='differ'): core.check(wrong.reshape(t.shape), t)
+
+
+# ---- memory_use / peak_memory (moved here from exp.refactor; documented profiler output only) ----
+def _alloc_free_alloc(): a = torch.empty(250_000); del a; b = torch.empty(500_000)  # 1 MB, freed, then 2 MB, freed on return
+def _alloc_keep(): a = torch.empty(250_000); del a; return torch.empty(500_000)     # the 2 MB are returned
+
+def test_memory_use_and_peak_memory_on_cpu():
+    assert core.peak_memory(_alloc_free_alloc, device='cpu') == 2_000_000
+    assert core.memory_use(_alloc_free_alloc, device='cpu') == core.MemoryUse(2_000_000, 0)
+    assert core.memory_use(_alloc_keep, device='cpu') == (2_000_000, 2_000_000)
+    assert core.memory_use(lambda n: torch.empty(n), 1000, device='cpu').held == 4000  # args are passed on
+    assert core.memory_use(lambda: None, device='cpu') == (0, 0)
+
+def test_peak_memory_sees_temporaries_freed_inside_the_call():
+    x = torch.randn(100_000)
+    assert core.peak_memory(lambda: (x * 2).neg().sum(), device='cpu') >= 800_000  # x * 2 and its negation at once
+
+def test_memory_use_of_a_backward_pass_holds_the_new_gradients():
+    w = torch.randn(300, 200, requires_grad=True); x = torch.randn(64, 300)
+    use = core.memory_use(lambda: (x @ w).relu().sum().backward(), device='cpu')
+    assert use.held == w.numel() * 4 and use.peak >= 64 * 200 * 4 + w.numel() * 4
+
+@pytest.mark.parametrize('device', ['meta', 'mps'])
+def test_memory_use_refuses_other_devices(device):
+    with pytest.raises(ValueError, match=device): core.peak_memory(_alloc_free_alloc, device=device)
+
+def test_memory_use_still_importable_from_refactor():
+    from exp.refactor import memory_use, peak_memory
+    assert memory_use(_alloc_keep, device='cpu') == (2_000_000, 2_000_000) and peak_memory(_alloc_keep, device='cpu') == 2_000_000
+
+def test_memory_tools_use_no_profiler_internals():
+    source = Path(core.__file__).read_text()
+    assert 'kineto' not in source and '_C.' not in source and 'prof.profiler' not in source
+
+def test_quiet_stderr_restores_the_stream_even_on_error():
+    import os
+    before = os.fstat(2)
+    with pytest.raises(RuntimeError):
+        with core.quiet_stderr(): raise RuntimeError('boom')
+    assert os.fstat(2).st_ino == before.st_ino
+
+
+# ---- to_device keeps every container of the standard library (issue 23) ----
+def test_to_device_rebuilds_stdlib_containers():
+    from collections import ChainMap, Counter, UserDict, UserList, defaultdict, deque
+    x = {'dd': defaultdict(list, a=[torch.ones(1)]), 'od': OrderedDict([('z', torch.ones(1)), ('a', torch.zeros(1))]),
+         'pair': Pair(torch.ones(2), (torch.zeros(1), 'k')), 'dq': deque([torch.ones(1)], maxlen=4),
+         'ud': UserDict(t=torch.ones(1)), 'ul': UserList([torch.ones(1)]), 'cm': ChainMap({'t': torch.ones(1)}),
+         'counts': Counter(a=2), 'fs': frozenset({1, 2})}
+    y = core.to_device(x, 'meta')
+    assert type(y['dd']) is defaultdict and y['dd'].default_factory is list and y['dd']['a'][0].is_meta
+    assert y['dd']['missing'] == []  # still a defaultdict(list)
+    assert type(y['od']) is OrderedDict and list(y['od']) == ['z', 'a'] and y['od']['a'].is_meta
+    assert type(y['pair']) is Pair and y['pair'].a.is_meta and y['pair'].b[0].is_meta and y['pair'].b[1] == 'k'
+    assert type(y['dq']) is deque and y['dq'].maxlen == 4 and y['dq'][0].is_meta
+    assert type(y['ud']) is UserDict and y['ud']['t'].is_meta and type(y['ul']) is UserList and y['ul'][0].is_meta
+    assert type(y['cm']) is ChainMap and y['cm']['t'].is_meta
+    assert y['counts'] == Counter(a=2) and y['fs'] == frozenset({1, 2})
+    assert x['dd']['a'][0].device.type == 'cpu'  # the input is not changed
+
+
+# ---- bench reports the median, not the mean (issue 23: a planted bug no test caught) ----
+def test_bench_reports_the_median_not_the_mean(monkeypatch):
+    clock = [0.0]
+    durations = iter([0.5, 1.0, 1.0, 10.0, 1.0, 2.0])  # the warm-up call, then five timed ones with one outlier
+    monkeypatch.setattr(core.time, 'perf_counter', lambda: clock[0])
+    def work(): clock[0] += next(durations)
+    res = core.bench(work, n=5, warmup=1)
+    assert res.times == [1.0, 1.0, 10.0, 1.0, 2.0]
+    assert res.median == 1.0 and res.min == 1.0 and res.max == 10.0  # the mean would be 3.0

@@ -66,3 +66,20 @@ def test_runs_and_writes_json(tmp_path, code, passed):
     assert f'{int(passed)} of 1 notebooks passed' in res.stdout
     results = json.loads(out.read_text())
     assert [r['notebook'] for r in results] == ['tiny.ipynb'] and results[0]['passed'] is passed
+
+
+def test_a_notebook_that_is_not_json_fails_alone(tmp_path):
+    "A corrupt notebook is reported failed with its name, and the notebooks after it still run."
+    bad = tmp_path / 'a_broken.ipynb'
+    bad.write_text('{"cells": [ this is not JSON')
+    good = tiny_notebook(tmp_path / 'b_good.ipynb', 'assert 1 + 1 == 2')
+    out = tmp_path / 'results.json'
+    res = subprocess.run([sys.executable, str(SCRIPT), str(bad), str(good), '--json', str(out)],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 1, res.stdout[-2000:] + res.stderr[-2000:]
+    assert 'Traceback' not in res.stdout + res.stderr
+    lines = res.stdout.splitlines()
+    assert any('a_broken.ipynb' in l and 'FAILED' in l for l in lines), res.stdout
+    assert any('b_good.ipynb' in l and 'passed' in l for l in lines), res.stdout
+    assert '1 of 2 notebooks passed' in res.stdout and 'failed: a_broken.ipynb' in res.stdout
+    assert [(r['notebook'], r['passed']) for r in json.loads(out.read_text())] == [('a_broken.ipynb', False), ('b_good.ipynb', True)]

@@ -5,7 +5,8 @@ A notebook may be named by its path or, as the README's table writes it, by its 
 (`03_broadcasting` or `03_broadcasting.ipynb`). Every name is checked before anything runs: an unknown
 one stops the script at once with a one-line error (exit code 2).
 Cells marked with a flag from settings.ini's tst_flags are skipped unless the flag is given.
-Exits with 1 when any notebook fails; the failing cell's traceback is printed.
+Exits with 1 when any notebook fails; the failing cell's traceback is printed. A notebook that cannot be read
+(not valid JSON, say) is reported as failed, by name, and the others still run.
 With --json, also writes each notebook's name, result and seconds to PATH (bench/run.py uses it).
 """
 import argparse, json, sys, time
@@ -47,7 +48,13 @@ def main():
     results, start = [], time.time()
     for nb in nbs:
         print(f'{nb.name:<28}', end='', flush=True)
-        ok, secs = test_nb(nb, skip_flags=skip, force_flags=args.flags, basepath=cfg.config_path)
+        began = time.time()
+        try: ok, secs = test_nb(nb, skip_flags=skip, force_flags=args.flags, basepath=cfg.config_path)
+        except Exception as e:  # a notebook that cannot be read (not valid JSON, say) fails alone; the others still run
+            ok, secs = False, time.time() - began
+            print(f'{secs:7.1f} s  FAILED: cannot read {nb.name}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}', flush=True)
+            results.append((nb.name, ok, secs))
+            continue
         results.append((nb.name, ok, secs))
         print(f'{secs:7.1f} s  {"passed" if ok else "FAILED"}', flush=True)
     failed = [name for name, ok, _ in results if not ok]

@@ -9,8 +9,12 @@
 - nbconvert's own MathJax and Mermaid loaders (CDN addresses) are taken out of the notebook pages; the
   pages load MathJax from `assets/mathjax/`, a copy of the one the `jupyter-server-mathjax` package ships
   (mkdocs.yml, `extra_javascript`).
-- A code cell whose source is hidden in JupyterLab (cell metadata `jupyter.source_hidden`) shows its
-  code folded in a `<details>` block ("Show the code"), as JupyterLab folds it; its outputs show as usual.
+- Nothing gives an answer away before it is asked for: a code cell whose source is hidden in JupyterLab (cell
+  metadata `jupyter.source_hidden`: the Questions' code answers) folds whole, code and output, in a closed
+  `<details>` block ("Show the answer"), without its "click the bar" line (meant for JupyterLab); every
+  exercise's solution cell (it holds `### BEGIN SOLUTION`) folds whole the same way ("Show a solution"), its
+  markers taken out of the code shown.
+- The `## Going deeper (optional)` section gets a note under its heading: it is for a second reading.
 - A page's title and table of contents are read from its own headings: mkdocs-jupyter drops the code from
   them ("A forward pass: and") and its TOC ids then miss the headings'.
 """
@@ -80,10 +84,19 @@ def _resolve(url, page, config, files):
     return found.url_relative_to(page.file) + (f'#{parts.fragment}' if parts.fragment else '')
 
 
-def _hidden_source_ids(path):
+SOLUTION_MARK = '### BEGIN SOLUTION'
+
+
+def _folded_cells(path):
+    "The code cells that the page folds whole, as (cell id, summary): hidden answers first, then solutions."
     nb = json.loads(Path(path).read_text(encoding='utf-8'))
-    return [c['id'] for c in nb['cells'] if c.get('id') and c['cell_type'] == 'code'
-            and c.get('metadata', {}).get('jupyter', {}).get('source_hidden')]
+    folded = []
+    for c in nb['cells']:
+        if not c.get('id') or c['cell_type'] != 'code': continue
+        source = ''.join(c['source']) if isinstance(c['source'], list) else c['source']
+        if SOLUTION_MARK in source: folded.append((c['id'], 'Show a solution'))
+        elif c.get('metadata', {}).get('jupyter', {}).get('source_hidden'): folded.append((c['id'], 'Show the answer'))
+    return folded
 
 
 # nbconvert's MathJax loader (mkdocs-jupyter leaves its src empty), its configuration, its Mermaid loader.
@@ -105,14 +118,26 @@ def _end_of_div(html, start):
     raise ValueError('unclosed <div>')
 
 
-def _fold_hidden_source(html, cid):
-    "Wrap the input of the code cell `cid` in a closed <details>; None if the cell is not in the page."
-    cell = html.find(f'id="cell-id={cid}"')
-    start = html.find('<div class="jp-Cell-inputWrapper"', cell) if cell >= 0 else -1
+# Lines of the shown code that are for JupyterLab or for the tools, not for a reader of the page: the solution
+# markers and a folded answer's first line; in the highlighted code and in the copy-to-clipboard text alike.
+NOT_SHOWN = re.compile(r'\n[ \t]*(?:<span class="c1">)?### (?:BEGIN|END) SOLUTION(?:</span>)?[ \t]*(?=\n|<)'
+                       r'|(?:<span class="c1">)?# Answer \(click the bar on the left to show the code\)(?:</span>)?\n')
+
+
+def _fold_cell(html, cid, summary):
+    "Wrap the whole code cell `cid` (its code and its outputs) in a closed <details>; None if the cell is not in the page."
+    marker = html.find(f'id="cell-id={cid}"')
+    start = html.rfind('<div', 0, marker) if marker >= 0 else -1
     if start < 0: return None
     end = _end_of_div(html, start)
-    return (html[:start] + '<details class="source-hidden"><summary>Show the code</summary>'
-            + html[start:end] + '</details>' + html[end:])
+    cell = NOT_SHOWN.sub('', html[start:end])
+    kind = 'solution' if summary == 'Show a solution' else 'answer'
+    return (html[:start] + f'<details class="folded-{kind}"><summary>{summary}</summary>' + cell + '</details>' + html[end:])
+
+
+OPTIONAL_HEADING = re.compile(r'(<h2 id="going-deeper-optional">.*?</h2>)', re.DOTALL)
+OPTIONAL_NOTE = ('<p class="optional-note"><em>Optional: for a second reading. Nothing earlier in this page '
+                 'depends on this section.</em></p>')
 
 
 def _toc_tokens(html, depth):
@@ -149,10 +174,11 @@ def on_page_content(html, page, config, files):
         return m.group(1) + escape(new) + m.group(5)
 
     html = LINK.sub(relink, html)
-    for cid in _hidden_source_ids(page.file.abs_src_path):
-        folded = _fold_hidden_source(html, cid)
-        if folded is None: log.warning(f"{page.file.src_uri}: hidden-source cell {cid} not found in the page")
+    for cid, summary in _folded_cells(page.file.abs_src_path):
+        folded = _fold_cell(html, cid, summary)
+        if folded is None: log.warning(f"{page.file.src_uri}: cell {cid} to fold not found in the page")
         else: html = folded
+    html = OPTIONAL_HEADING.sub(lambda m: m.group(1) + OPTIONAL_NOTE, html, count=1)
     return html
 
 

@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote, urlsplit
 import pytest
 from selenium.webdriver.common.by import By
 
-from browser_tools import ROOT, free_port
+from browser_tools import ROOT, cell_source, concealed_texts, free_port, plain_text
 
 NOTEBOOK = 'nbs/05_backward.ipynb'
 OVERRIDES = ROOT / '.venv' / 'share' / 'jupyter' / 'lab' / 'settings' / 'overrides.json'
@@ -214,3 +214,76 @@ def test_backward_runs_clean(lab, browser, shots):
         assert any(Path(i['src'].split('?')[0]).name == Path(link).name and i['width'] for i in images), \
             f"{link}: not among the loaded images {[i['src'] for i in images]}"
     assert not dialogs(browser), f"dialogs or pop-ups: {dialogs(browser)}"
+
+
+def _questions_notebook():
+    """The first notebook whose Questions hold a folded code answer (both hidden flags) with an output, as a path
+    from the root; else the first with a folded code answer at all."""
+    found = []
+    for path in sorted((ROOT / 'nbs').glob('[0-9]*.ipynb')):
+        nb = json.loads(path.read_text(encoding='utf-8'))
+        inside = False
+        for c in nb['cells']:
+            src = cell_source(c)
+            if c['cell_type'] == 'markdown' and src.startswith('## '): inside = src.startswith('## Questions')
+            flags = c.get('metadata', {}).get('jupyter', {})
+            if inside and c['cell_type'] == 'code' and flags.get('source_hidden') and flags.get('outputs_hidden'):
+                found.append((not c.get('outputs'), path.relative_to(ROOT).as_posix()))
+    return min(found)[1] if found else None
+
+
+# The Questions section of the open notebook, cell by cell, each scrolled into view first (JupyterLab renders only
+# the cells near the viewport): its type, whether its input and outputs are hidden, and the text it shows.
+QUESTION_CELLS = """
+const done = arguments[arguments.length - 1];
+const nb = window.jupyterapp.shell.currentWidget.content;
+(async function () {
+  const heading = w => w.model.type === 'markdown' && /^## /.test(w.model.sharedModel.getSource());
+  const start = nb.widgets.findIndex(w => heading(w) && /^## Questions/.test(w.model.sharedModel.getSource()));
+  const out = [];
+  for (let i = start + 1; start >= 0 && i < nb.widgets.length && !heading(nb.widgets[i]); i++) {
+    await nb.scrollToItem(i, 'center');
+    await new Promise(r => setTimeout(r, 300));
+    const w = nb.widgets[i];
+    out.push({index: i, type: w.model.type, inputHidden: !!w.inputHidden, outputsHidden: !!w.outputHidden,
+              text: w.node.innerText});
+  }
+  done({start: start, n: nb.widgets.length, title: window.jupyterapp.shell.currentWidget.title.label, cells: out});
+})().catch(e => done({error: String(e)}));
+"""
+
+
+def test_questions_show_no_answer_before_the_click(lab, browser, shots):
+    "A Questions section in JupyterLab: no answer text, code or output shows until the learner opens it."
+    base, token = lab
+    path = _questions_notebook()
+    if path is None: pytest.skip("no notebook has a folded code answer in its Questions yet")
+    browser.get(f'{base}/lab/tree/{path}?token={token}')
+    name = Path(path).name
+    wait_for(browser, f"{ACTIVE} && Array.from(document.querySelectorAll('.jp-mod-current .lm-TabBar-tabLabel')).some(t => t.textContent === '{name}')",
+             90, f"{name} to open", no_dialog=False)
+    n_cells = len(json.loads((ROOT / path).read_text(encoding='utf-8'))['cells'])
+    wait_for(browser, f"window.jupyterapp.shell.currentWidget.content.widgets.length === {n_cells}", 90,
+             f"the {n_cells} cells of {name}", no_dialog=False)
+    browser.set_script_timeout(180)
+    found = browser.execute_async_script(QUESTION_CELLS)
+    cells = found.get('cells')
+    assert cells, f"{path}: no Questions section found in JupyterLab: {found}"
+    browser.save_screenshot(str(shots / 'lab_questions_folded.png'))
+    code = [c for c in cells if c['type'] == 'code']
+    assert code and all(c['inputHidden'] and c['outputsHidden'] for c in code), code
+    shown = plain_text('\n'.join(c['text'] for c in cells))
+    leaked = [t for t in concealed_texts(ROOT / path) if t in shown]
+    assert not leaked, f"{path}: answers visible before a click: {leaked[:5]}"
+    for c in code:  # the collapsed placeholder shows the neutral first line at most
+        assert plain_text(c['text']) in ('', plain_text('# Answer (click the bar on the left to show the code)')), c['text']
+
+    # One click on the bar at the left of the first code answer shows its code.
+    first = code[0]['index']
+    browser.execute_script(f"window.jupyterapp.shell.currentWidget.content.widgets[{first}].node.scrollIntoView({{block: 'center'}})")
+    bar = browser.execute_script(f"return window.jupyterapp.shell.currentWidget.content.widgets[{first}].node.querySelector('.jp-InputCollapser')")
+    bar.click()
+    opened = wait_for(browser, f"!window.jupyterapp.shell.currentWidget.content.widgets[{first}].inputHidden && "
+                               f"window.jupyterapp.shell.currentWidget.content.widgets[{first}].node.innerText", 10, "the answer to open", no_dialog=False)
+    browser.save_screenshot(str(shots / 'lab_questions_opened.png'))
+    assert len(plain_text(opened)) > len('# Answer (click the bar on the left to show the code)'), opened
