@@ -1,6 +1,6 @@
 "Typical mistakes for the exercises of nbs/05_backward.ipynb, and what each check must say about them."
 WRONG = {
-    1: ('''predicted_shape = (32, 4)''', 'is not right (you gave (32, 4))'),       # the shape of out.g, not of w; the expected shape stays hidden
+    1: ('''predicted_calls = 80''', 'is not right (you gave 80)'),                 # two calls per number, but not the one before the loop; the count stays hidden
     2: ('''cube_g = 3 * c**2 / c.shape[0]''', 'elements differ'),                # the mean divides by all 24 elements, not the 6 rows
     3: ('''
 inp_g = torch.einsum('no,io->ni', g, w)
