@@ -6,14 +6,27 @@
 __all__ = ['conv_out_size', 'conv2d', 'Conv2d', 'ReluLayer', 'get_cnn']
 
 # %% ../nbs/08_conv.ipynb #2cd390f1
+import operator
+
 import torch
 from torch import nn
 import torch.nn.functional as F
 from .init import kaiming_init
 
 # %% ../nbs/08_conv.ipynb #3e2d4c9c
+def _as_count(v):
+    "`v` as an int if it is an integral number (Python, NumPy, or a one-element integer tensor) and not a bool, else None."
+    if isinstance(v, bool) or (isinstance(v, torch.Tensor) and v.dtype == torch.bool): return None
+    try: return operator.index(v)
+    except TypeError: return None
+
 def conv_out_size(size, kernel, stride=1, padding=0):
     "How many positions a `kernel` wide window takes along an edge of `size`, moving by `stride`, with `padding` on both sides."
+    got = dict(size=size, kernel=kernel, stride=stride, padding=padding)
+    size, kernel, stride, padding = counts = [_as_count(v) for v in got.values()]
+    if None in counts:
+        bad = ', '.join(f"{k}={v!r}" for (k, v), c in zip(got.items(), counts) if c is None)
+        raise ValueError(f"conv_out_size: size, kernel, stride and padding must be integers, got {bad}")
     if stride < 1 or padding < 0: raise ValueError(f"conv_out_size: stride must be >= 1 and padding >= 0, got stride={stride}, padding={padding}")
     if not 1 <= kernel <= size + 2 * padding:
         raise ValueError(f"conv_out_size: a kernel of {kernel} does not fit in an edge of {size} padded by {padding} "
@@ -22,11 +35,12 @@ def conv_out_size(size, kernel, stride=1, padding=0):
 
 # %% ../nbs/08_conv.ipynb #47b85282
 def _pair(v, name, least):
-    "`v` as a pair of ints `(h, w)` (an int counts for both), each at least `least`; else a ValueError naming `name`."
-    pair = (v, v) if isinstance(v, int) else tuple(v) if isinstance(v, (tuple, list)) else None
-    if pair is None or len(pair) != 2 or not all(isinstance(o, int) and not isinstance(o, bool) and o >= least for o in pair):
+    "`v` as a pair of ints `(h, w)` (one integral number counts for both), each at least `least`; else a ValueError naming `name`."
+    pair = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+    ints = tuple(_as_count(o) for o in pair)
+    if len(ints) != 2 or any(o is None or o < least for o in ints):
         raise ValueError(f"conv2d: {name} must be an int >= {least} or a pair (h, w) of them, got {v!r}")
-    return pair
+    return ints
 
 # %% ../nbs/08_conv.ipynb #c9dd210b
 _ndim_hints = {2: " (rows of flattened pixels? reshape them, e.g. x.reshape(-1, 1, 28, 28))",
@@ -37,6 +51,7 @@ def _check_conv_shapes(x, weight, bias, padding):
     xs, ws = tuple(x.shape), tuple(weight.shape)
     if x.ndim != 4: raise ValueError(f"conv2d: x must be (N, C, H, W), got shape {xs}" + _ndim_hints.get(x.ndim, ""))
     if weight.ndim != 4: raise ValueError(f"conv2d: weight must be (O, C, kh, kw), got shape {ws}")
+    if ws[0] == 0: raise ValueError(f"conv2d: weight of shape {ws} has no kernels (O = 0)")
     if ws[1] != xs[1]:
         raise ValueError(f"conv2d: x has {xs[1]} channels (shape {xs}) but weight expects {ws[1]} (shape {ws})")
     if bias is not None and tuple(bias.shape) != ws[:1]:
@@ -46,7 +61,6 @@ def _check_conv_shapes(x, weight, bias, padding):
         raise ValueError(f"conv2d: kernel {ws[2]}x{ws[3]} (weight shape {ws}) is larger than the padded "
                          f"input {padded[0]}x{padded[1]} (x shape {xs}, padding {padding})")
 
-# %% ../nbs/08_conv.ipynb #a3c9f5d1
 def _check_conv_dtypes(x, weight, bias):
     "Raise a ValueError unless `x`, `weight` and `bias` (if any) share one dtype."
     named = dict(x=x, weight=weight) | ({} if bias is None else dict(bias=bias))
@@ -60,9 +74,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     stride, padding = _pair(stride, 'stride', 1), _pair(padding, 'padding', 0)
     _check_conv_shapes(x, weight, bias, padding)
     _check_conv_dtypes(x, weight, bias)
-    (n, _, h, w), (o, _, kh, kw) = x.shape, weight.shape
+    (n, c, h, w), (o, _, kh, kw) = x.shape, weight.shape
     cols = F.unfold(x, (kh, kw), padding=padding, stride=stride)  # (N, C*kh*kw, L): one column per position
-    out = weight.reshape(o, -1) @ cols                             # (N, O, L)
+    out = weight.reshape(o, c * kh * kw) @ cols                    # (N, O, L)
     if bias is not None: out += bias[:, None]  # in place: `out` is new, and the matmul's backward does not need it
     return out.reshape(n, o, conv_out_size(h, kh, stride[0], padding[0]), conv_out_size(w, kw, stride[1], padding[1]))
 

@@ -8,9 +8,10 @@ __all__ = ['logsumexp', 'log_softmax', 'nll', 'cross_entropy', 'cross_entropy_gr
            'plot_history']
 
 # %% ../nbs/07_training.ipynb #c4c00f02
-import importlib.util, math, sys
+import importlib.util, math, operator, sys
 
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
@@ -20,8 +21,16 @@ from .init import kaiming_init, xavier_init
 from .refactor import LayerFunction, Layers, Lin, Relu, accumulate
 
 # %% ../nbs/07_training.ipynb #19f89d82
+def _check_dim(name, x, dim):
+    "Raise a ValueError unless `dim` is an int naming a dimension of `x` (a number has dims 0 and -1, as in PyTorch)."
+    if isinstance(dim, bool) or not isinstance(dim, int): raise ValueError(f"{name}: dim must be an int, got {dim!r}")
+    nd = max(x.ndim, 1)
+    if not -nd <= dim < nd:
+        raise ValueError(f"{name}: dim {dim} is out of range for an input of shape {tuple(x.shape)} (dims {-nd} to {nd - 1})")
+
 def logsumexp(x, dim=-1, keepdim=False):
     "log(sum(exp(x))) over dimension `dim`, computed stably by factoring out the maximum."
+    _check_dim('logsumexp', x, dim)
     if x.ndim and x.shape[dim] == 0: raise ValueError(f"logsumexp: dimension {dim} of the input {tuple(x.shape)} is empty")
     a = x.amax(dim, keepdim=True)
     a = torch.where(a.isinf(), 0., a)  # a row of -inf, or one holding +inf, would give inf - inf = nan
@@ -31,6 +40,7 @@ def logsumexp(x, dim=-1, keepdim=False):
 # %% ../nbs/07_training.ipynb #bf364d6b
 def log_softmax(x, dim=-1):
     "The log of the softmax of `x` over dimension `dim`, stable for large logits."
+    _check_dim('log_softmax', x, dim)
     return x - logsumexp(x, dim, keepdim=True)
 
 # %% ../nbs/07_training.ipynb #29d78584
@@ -78,13 +88,14 @@ class CrossEntropy(LayerFunction):
 
 # %% ../nbs/07_training.ipynb #29489c75
 def accuracy(logits, targ):
-    "The fraction of rows of `logits` whose largest entry is at the target class."
+    "The fraction of rows of `logits` whose largest entry is at the target class; nan if any score is nan or infinite."
     _check_targets('accuracy', logits, targ)
-    return (logits.argmax(-1) == targ).float().mean()
+    acc = (logits.argmax(-1) == targ).float().mean()
+    return torch.where(logits.isfinite().all(), acc, torch.nan)  # no score rather than a false one (no wait for a GPU)
 
 # %% ../nbs/07_training.ipynb #bf5fdef3
 def init_mlp(n_in, nh, n_out, device=def_device, generator=None):
-    "Weights `w1, b1, w2, b2` of an MLP n_in -> nh -> n_out: Kaiming for the layer before the ReLU, Xavier after."
+    "Weights `w1, b1, w2, b2` of an MLP n_in -> nh -> n_out: Kaiming before the ReLU, 1/sqrt(n_in) (04's xavier_init) after."
     w1 = kaiming_init(n_in, nh, generator=generator).to(device)
     w2 = xavier_init(nh, n_out, generator=generator).to(device)
     return w1, torch.zeros(nh, device=device), w2, torch.zeros(n_out, device=device)
@@ -94,28 +105,38 @@ def hand_mlp(w1, b1, w2, b2):
     "The MLP lin -> relu -> lin as hand-written layers."
     return Layers(Lin(w1, b1), Relu(), Lin(w2, b2))
 
-# %% ../nbs/07_training.ipynb #272ac25f
-def _check_bs(bs):
-    "Raise a ValueError unless the batch size `bs` is a positive integer."
-    if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1:
-        raise ValueError(f"the batch size must be a positive integer, got {bs!r}")
-
 # %% ../nbs/07_training.ipynb #1c5cedac
+def _as_int(v):
+    "`v` as an int if it is an integral number (Python, NumPy, or a one-element integer tensor) and not a bool, else None."
+    if isinstance(v, bool) or (isinstance(v, torch.Tensor) and v.dtype == torch.bool): return None
+    try: return operator.index(v)
+    except TypeError: return None
+
+def _check_bs(bs):
+    "The batch size `bs` as an int; a ValueError unless it is a positive integer."
+    n = _as_int(bs)
+    if n is None or n < 1: raise ValueError(f"the batch size must be a positive integer, got {bs!r}")
+    return n
+
 def batches(x, y, bs, shuffle=False, generator=None):
     "Minibatches `(xb, yb)` of `bs` rows (the last may be smaller), in a random order if `shuffle`."
     if len(x) != len(y): raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
-    _check_bs(bs)
+    bs = _check_bs(bs)
     idx = torch.randperm(len(x), generator=generator) if shuffle else torch.arange(len(x))
     idx = idx.to(x.device)
     return ((x[idx[i:i + bs]], y[idx[i:i + bs]]) for i in range(0, len(x), bs))
 
 # %% ../nbs/07_training.ipynb #e3ec55a4
+def _check_lr(name, lr):
+    "Raise a ValueError unless the learning rate `lr` is a finite number >= 0."
+    if not (math.isfinite(lr) and lr >= 0): raise ValueError(f"{name}: the learning rate must be a finite number >= 0, got {lr}")
+
 class SGD:
     "SGD with momentum on the gradients in `.g`, with PyTorch's update rule: v = momentum*v + g; p -= lr*v."
     def __init__(self, params, lr, momentum=0.):
         self.params = list(params)
         if not self.params: raise ValueError("SGD: no parameters to update")
-        if not (math.isfinite(lr) and lr >= 0): raise ValueError(f"SGD: the learning rate must be a finite number >= 0, got {lr}")
+        _check_lr('SGD', lr)
         if not 0 <= momentum < 1: raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
         self.momentum, self.param_groups = momentum, [dict(lr=lr)]
         self.velocity = [torch.zeros_like(p) for p in self.params]
@@ -123,9 +144,14 @@ class SGD:
     @torch.no_grad()
     def step(self):
         lr = self.param_groups[0]['lr']
-        for i, (p, v) in enumerate(zip(self.params, self.velocity)):
-            if getattr(p, 'g', None) is None:
-                raise RuntimeError(f"SGD.step: parameter {i} (shape {tuple(p.shape)}) has no gradient in .g: run the backward pass first")
+        _check_lr('SGD.step', lr)
+        for i, p in enumerate(self.params):  # every gradient is checked before any parameter changes
+            g = getattr(p, 'g', None)
+            if g is None: raise RuntimeError(f"SGD.step: parameter {i} (shape {tuple(p.shape)}) has no gradient in .g: run the backward pass first")
+            if g.shape != p.shape:
+                raise ValueError(f"SGD.step: parameter {i} has shape {tuple(p.shape)} but its gradient in .g has shape "
+                                 f"{tuple(g.shape)}; no parameter was updated")
+        for p, v in zip(self.params, self.velocity):
             v.mul_(self.momentum).add_(p.g)
             p.sub_(lr * v)
 
@@ -137,12 +163,13 @@ def set_lr(opt, lr):
     "Set the learning rate of every parameter group of `opt` (ours or PyTorch's)."
     for group in opt.param_groups: group['lr'] = lr
 
-def warmup_cos(lr_max, warmup=0.1):
-    "A schedule: the learning rate at progress `t` in [0, 1], rising linearly to `lr_max`, then falling along a cosine to 0."
-    if not (math.isfinite(lr_max) and lr_max >= 0): raise ValueError(f"warmup_cos: lr_max must be a finite number >= 0, got {lr_max}")
+def warmup_cos(lr_max, warmup=0.1, start=0.05):
+    "A schedule: the learning rate at progress `t` in [0, 1], rising linearly from `start * lr_max` to `lr_max`, then falling along a cosine to 0."
+    _check_lr('warmup_cos: lr_max', lr_max)
     if not 0 <= warmup < 1: raise ValueError(f"warmup_cos: warmup is a fraction of training in [0, 1), got {warmup}")
+    if not 0 < start <= 1: raise ValueError(f"warmup_cos: start is a fraction of lr_max in (0, 1], got {start}")
     def sched(t):
-        if t < warmup: return lr_max * t / warmup
+        if t < warmup: return lr_max * (start + (1 - start) * t / warmup)
         return lr_max * (1 + math.cos(math.pi * (t - warmup) / (1 - warmup))) / 2
     return sched
 
@@ -186,20 +213,27 @@ def progress_bar(iterable, **kwargs):
 
 # %% ../nbs/07_training.ipynb #7348a5e0
 def _check_fit(epochs, train, valid, bs):
-    "Raise a ValueError for arguments that would make `fit` train nothing, fail late, or produce nan."
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
-    _check_bs(bs)
+    "`epochs` and `bs` as ints; a ValueError for arguments that would make `fit` train nothing, fail late, or produce nan."
+    n = _as_int(epochs)
+    if n is None or n < 1: raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
+    bs = _check_bs(bs)
     for name, data in (('training', train), ('validation', valid)):
         if len(data) != 2: raise ValueError(f"fit: the {name} set must be a pair (x, y), got {len(data)} items")
         x, y = data
         if len(x) != len(y): raise ValueError(f"fit: the {name} set has {len(x)} inputs but {len(y)} targets")
         if len(x) == 0: raise ValueError(f"fit: the {name} set is empty")
+    return n, bs
+
+def _lr_from(sched, t):
+    "The learning rate the schedule gives at progress `t`, as a number; a TypeError naming the schedule otherwise."
+    lr = sched(t)
+    try: return float(lr)
+    except (TypeError, ValueError): raise TypeError(f"fit: the schedule must return a number, got {lr!r} at progress {t:.3f}") from None
 
 # %% ../nbs/07_training.ipynb #83c0cc28
 def fit(epochs, model, loss_func, opt, train, valid, bs=64, sched=None, seed=None, progress=True):
     "Train `model` for `epochs` passes over `train = (x, y)`; return per-step `loss` and `lr`, per-epoch `valid_loss` and `valid_acc`."
-    _check_fit(epochs, train, valid, bs)
+    epochs, bs = _check_fit(epochs, train, valid, bs)
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     steps = math.ceil(len(train[0]) / bs)
     hist = dict(loss=[], lr=[], valid_loss=[], valid_acc=[])
@@ -207,9 +241,10 @@ def fit(epochs, model, loss_func, opt, train, valid, bs=64, sched=None, seed=Non
         bar = progress_bar(batches(*train, bs, shuffle=True, generator=gen), total=steps,
                            desc=f'epoch {epoch + 1}/{epochs}', disable=not progress, delay=2, leave=False)
         for step, (xb, yb) in enumerate(bar):
-            if sched is not None: set_lr(opt, sched(len(hist['loss']) / (epochs * steps)))
+            if sched is not None: set_lr(opt, _lr_from(sched, len(hist['loss']) / (epochs * steps)))  # progress through the whole run
             lr = opt.param_groups[0]['lr']
-            if not math.isfinite(lr): raise ValueError(f"fit: the learning rate is {lr} at epoch {epoch + 1}, step {step + 1}")
+            if not (math.isfinite(lr) and lr >= 0):
+                raise ValueError(f"fit: the learning rate is {lr} at epoch {epoch + 1}, step {step + 1}: it must be a finite number >= 0")
             hist['lr'].append(lr)
             hist['loss'].append(train_step(model, loss_func, opt, xb, yb).item())
             if not math.isfinite(hist['loss'][-1]):
@@ -223,16 +258,18 @@ def fit(epochs, model, loss_func, opt, train, valid, bs=64, sched=None, seed=Non
 # %% ../nbs/07_training.ipynb #c07429fc
 def plot_history(hist, title=None):
     "Training loss per step (and its running mean), validation loss and accuracy per epoch."
-    loss = torch.tensor(hist['loss'])
-    steps_per_epoch = len(loss) // len(hist['valid_loss'])
-    epochs_end = [steps_per_epoch * (i + 1) for i in range(len(hist['valid_loss']))]
-    smooth = loss.unfold(0, 50, 1).mean(1) if len(loss) >= 50 else loss
+    n_steps, n_epochs = len(hist.get('loss', [])), len(hist.get('valid_loss', []))
+    if not n_steps or not n_epochs:
+        raise ValueError(f"plot_history: the history is empty ({n_steps} steps, {n_epochs} epochs): plot what `fit` returns after training")
+    loss = np.asarray(hist['loss'], dtype=np.float64)  # arrays, which matplotlib takes as they are
+    epochs_end = [n_steps // n_epochs * (i + 1) for i in range(n_epochs)]
+    smooth = np.convolve(loss, np.ones(50) / 50, mode='valid') if len(loss) >= 50 else loss
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.2))
     ax1.plot(loss, alpha=0.3, label='train (per step)')
     ax1.plot(range(len(loss) - len(smooth), len(loss)), smooth, label='train (mean of 50 steps)')
     ax1.plot(epochs_end, hist['valid_loss'], 'o-', label='valid')
-    ax1.set(xlabel='step', ylabel='cross-entropy', ylim=(0, min(2.5, float(loss.max())))); ax1.legend()
-    ax2.plot(range(1, len(epochs_end) + 1), hist['valid_acc'], 'o-')
+    ax1.set(xlabel='step', ylabel='cross-entropy', ylim=(0, min(2.5, float(np.nanmax(loss))))); ax1.legend()
+    ax2.plot(range(1, n_epochs + 1), hist['valid_acc'], 'o-')
     ax2.set(xlabel='epoch', ylabel='valid accuracy')
     if title: fig.suptitle(title)
     plt.tight_layout(); plt.show()

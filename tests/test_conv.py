@@ -195,3 +195,31 @@ def test_conv2d_refuses_mixed_dtypes(dx, dw, db):
 def test_conv2d_layer_on_flat_or_unbatched_input_gives_a_hint(shape, hint):
     with pytest.raises(ValueError, match=rf"\(N, C, H, W\), got shape {re.escape(str(shape))}.*{hint}"):
         ec.Conv2d(1, 4)(torch.zeros(shape))
+
+
+# --- hardening, round 2 (issue 23's siblings in exp.conv): integral numbers of any kind, fractional sizes, no kernels --
+import numpy as np
+
+@pytest.mark.parametrize('k', [np.int64(3), np.int32(3), torch.tensor(3)])
+def test_integral_numbers_of_any_kind_are_accepted(k):
+    "A stride or kernel size from a computation is often a NumPy integer: as `batches` in exp.training, take it."
+    x, w = torch.randn(2, 3, 9, 9), torch.randn(4, 3, 3, 3)
+    torch.testing.assert_close(ec.conv2d(x, w, stride=np.int64(2), padding=(np.int32(1), 1)), F.conv2d(x, w, stride=2, padding=1))
+    layer = ec.Conv2d(3, 4, k, stride=np.int64(2))
+    assert layer.weight.shape == (4, 3, 3, 3) and layer(x).shape == (2, 4, 4, 4)
+    assert ec.conv_out_size(np.int64(9), k, np.int64(2), np.int64(1)) == 5
+    assert type(ec.conv_out_size(np.int64(9), k)) is int
+
+@pytest.mark.parametrize('bad', [1.5, 2.0, np.float64(2.), True, torch.tensor(2.)])
+def test_fractional_or_boolean_sizes_are_refused(bad):
+    "conv_out_size(8, 3, 1.5) used to answer 4.0, a number of positions that is not a count."
+    with pytest.raises(ValueError, match='conv_out_size'): ec.conv_out_size(8, 3, bad)
+    with pytest.raises(ValueError, match='conv_out_size'): ec.conv_out_size(bad, 1)
+    with pytest.raises(ValueError, match='stride'): ec.conv2d(torch.randn(1, 1, 8, 8), torch.randn(1, 1, 3, 3), stride=bad)
+
+def test_conv2d_with_no_kernels_is_refused_like_f_conv2d_and_an_empty_batch_is_fine():
+    "F.conv2d refuses a weight with O = 0; ours failed with a message about an ambiguous reshape."
+    x, w = torch.randn(2, 3, 8, 8), torch.randn(0, 3, 3, 3)
+    with pytest.raises(RuntimeError): F.conv2d(x, w)
+    with pytest.raises(ValueError, match=r'\(0, 3, 3, 3\) has no kernels'): ec.conv2d(x, w)
+    assert ec.conv2d(torch.randn(0, 3, 8, 8), torch.randn(4, 3, 3, 3), padding=1).shape == (0, 4, 8, 8)

@@ -56,7 +56,8 @@ def test_batches_cover_each_row_once():
 
 def test_warmup_cos():
     s = tr.warmup_cos(0.5, warmup=0.2)
-    assert s(0) == 0 and math.isclose(s(0.2), 0.5) and abs(s(1)) < 1e-12 and s(0.6) < 0.5
+    assert 0 < s(0) < s(0.1) < s(0.2) and math.isclose(s(0.2), 0.5) and abs(s(1)) < 1e-12 and s(0.6) < 0.5
+    assert math.isclose(s(0), 0.5 * 0.05) and math.isclose(tr.warmup_cos(0.5, 0.2, start=0.5)(0.1), 0.375)  # the first step moves
 
 def test_fit_separates_synthetic_classes():
     "A hand-written MLP trained by fit reaches 100% on two well-separated blobs, with no autograd."
@@ -249,3 +250,116 @@ def test_hand_mlp_uses_the_layers_of_06():
     params = tr.init_mlp(4, 3, 2, device='cpu')
     model = tr.hand_mlp(*params)
     assert isinstance(model, Layers) and all(p is q for p, q in zip(model.parameters(), params))
+
+
+# --- hardening, round 2 (issue 23): non-finite outputs, gradients of the wrong shape, schedules, dims -------------
+import numpy as np
+
+def test_accuracy_of_non_finite_outputs_is_never_a_score():
+    "argmax of a nan row is 0: the rows below would all count as right, an accuracy of 1.0."
+    targ = torch.zeros(4, dtype=torch.long)
+    for bad in (torch.full((4, 3), math.nan), torch.tensor([[1., 0., 0.]] * 3 + [[math.nan, 0., 0.]])):
+        acc = tr.accuracy(bad, targ)
+        assert math.isnan(float(acc)), acc
+    acc = tr.accuracy(torch.tensor([[math.inf, 0.], [0., 1.]]), torch.tensor([0, 1]))
+    assert math.isnan(float(acc)), acc  # an overflowed score is no score either
+    out = tr.accuracy(torch.randn(3, 4, device='meta'), torch.zeros(3, dtype=torch.long, device='meta'))
+    assert out.device.type == 'meta' and out.shape == ()
+
+def test_evaluate_reports_nan_accuracy_for_a_model_that_outputs_nan():
+    x, y = blobs()
+    model = lambda xb: torch.full((len(xb), 3), math.nan)
+    loss, acc = tr.evaluate(model, F.cross_entropy, x, y, bs=64)
+    assert math.isnan(acc) and math.isnan(loss)
+
+def test_sgd_refuses_a_gradient_of_the_wrong_shape_and_updates_nothing():
+    w, b = torch.randn(3, 2), torch.randn(2)
+    before = [w.clone(), b.clone()]
+    opt = tr.SGD([w, b], 0.1, momentum=0.9)
+    w.g, b.g = torch.ones(3, 2), torch.ones(3, 2)  # the weight's gradient stored on the bias: it would broadcast
+    with pytest.raises(ValueError, match=r'parameter 1.*shape \(2,\).*gradient.*shape \(3, 2\)'): opt.step()
+    assert torch.equal(w, before[0]) and torch.equal(b, before[1]), "a parameter changed before the refusal"
+    assert all(torch.equal(v, torch.zeros_like(v)) for v in opt.velocity)
+    w.g, b.g = torch.ones(2), torch.ones(2)  # the bias's gradient on the weight: it would broadcast too
+    with pytest.raises(ValueError, match=r'parameter 0.*\(3, 2\).*\(2,\)'): opt.step()
+    assert torch.equal(w, before[0])
+
+def test_sgd_step_keeps_the_learning_rate_out_of_the_velocity():
+    "torch's rule: v = mu*v + g, p -= lr*v. Folding lr into v (v = mu*v + lr*g) agrees only while lr is constant."
+    p = torch.randn(5); q = p.clone().requires_grad_()
+    ours, theirs = tr.SGD([p], lr=0.1, momentum=0.9), torch.optim.SGD([q], lr=0.1, momentum=0.9)
+    g = torch.Generator().manual_seed(0)
+    for lr in (0.1, 0.5, 0.02, 0.3):
+        tr.set_lr(ours, lr); tr.set_lr(theirs, lr)
+        grad = torch.randn(5, generator=g)
+        p.g = grad.clone(); ours.step()
+        q.grad = grad.clone(); theirs.step()
+    torch.testing.assert_close(p, q.detach())
+
+def test_sgd_zero_grad_clears_the_gradients():
+    w = torch.randn(3)
+    opt = tr.SGD([w], 0.1)
+    w.g = torch.ones(3)
+    opt.zero_grad()
+    assert getattr(w, 'g', None) is None or torch.equal(w.g, torch.zeros(3))
+
+def test_train_step_of_the_hand_written_model_ignores_gradients_left_by_an_earlier_backward():
+    "Our layers add into .g, so without zero_grad a stale gradient would leak into the step."
+    x, y = blobs()
+    def run(stale):
+        params = tr.init_mlp(2, 8, 3, device='cpu', generator=torch.Generator().manual_seed(0))
+        model, loss_func = tr.hand_mlp(*params), tr.CrossEntropy()
+        if stale: loss_func(model(x * 100), y); loss_func.backward(); model.backward()
+        tr.train_step(model, loss_func, tr.SGD(params, 0.1), x, y)
+        return params
+    for p, q in zip(run(stale=True), run(stale=False)): torch.testing.assert_close(p, q)
+
+def test_evaluate_weights_each_batch_by_its_size():
+    "With 200 rows in batches of 64 the last batch holds 8: a plain mean of batch losses would weight it like the others."
+    x, y = blobs()
+    model = torch.nn.Linear(2, 3)
+    with torch.no_grad(): full_loss, full_acc = F.cross_entropy(model(x), y).item(), tr.accuracy(model(x), y).item()
+    loss, acc = tr.evaluate(model, F.cross_entropy, x, y, bs=64)
+    assert math.isclose(loss, full_loss, rel_tol=1e-5) and math.isclose(acc, full_acc, rel_tol=1e-5)
+
+def test_fit_hands_the_schedule_the_progress_through_the_whole_run():
+    seen = []
+    def sched(t): seen.append(t); return 0.05
+    args, _ = fit_args(epochs=3, bs=64, sched=sched)  # 150 rows: 3 steps per epoch, 9 in all
+    tr.fit(**args)
+    assert seen == pytest.approx([i / 9 for i in range(9)])
+
+@pytest.mark.parametrize('lr', [-0.01, -math.inf, math.inf, math.nan])
+def test_fit_refuses_a_schedule_that_returns_a_bad_learning_rate_before_the_step(lr):
+    args, params = fit_args(sched=lambda t: lr if t > 0.5 else 0.05)  # 3 steps: t = 0, 1/3, 2/3
+    trained = []
+    args['opt'].step = (lambda step: lambda: (trained.append(1), step())[1])(args['opt'].step)
+    with pytest.raises(ValueError, match=r'learning rate .* at epoch 1, step 3'): tr.fit(**args)
+    assert len(trained) == 2, "the step with the bad learning rate ran"
+
+def test_fit_names_a_schedule_that_returns_no_number():
+    args, _ = fit_args(sched=lambda t: None)
+    with pytest.raises(TypeError, match='schedule'): tr.fit(**args)
+
+@pytest.mark.parametrize('f', [tr.logsumexp, tr.log_softmax])
+@pytest.mark.parametrize('dim', [2, -3, 5])
+def test_an_out_of_range_dim_is_named_with_the_shape(f, dim):
+    with pytest.raises(ValueError, match=rf'dim(ension)? {dim}.*\(4, 6\)'): f(torch.randn(4, 6), dim)
+
+def test_logsumexp_of_a_number_matches_torch():
+    x = torch.tensor(3.)
+    torch.testing.assert_close(tr.logsumexp(x), torch.logsumexp(x, -1))
+    torch.testing.assert_close(tr.logsumexp(x, 0), torch.logsumexp(x, 0))
+
+def test_plot_history_of_an_empty_history_says_so():
+    for hist in (dict(loss=[], lr=[], valid_loss=[], valid_acc=[]), dict(loss=[1., 0.5], lr=[0.1, 0.1], valid_loss=[], valid_acc=[])):
+        with pytest.raises(ValueError, match='empty|no epoch'): tr.plot_history(hist)
+
+@pytest.mark.parametrize('bs', [np.int64(4), np.int32(4), torch.tensor(4)])
+def test_batches_and_fit_accept_any_integral_batch_size(bs):
+    x, y = torch.arange(10.).unsqueeze(1), torch.arange(10)
+    assert [len(b) for _, b in tr.batches(x, y, bs)] == [4, 4, 2]
+    args, _ = fit_args(bs=bs, epochs=np.int64(1))
+    assert len(tr.fit(**args)['loss']) == math.ceil(150 / 4)
+    for bad in (np.float64(4.), torch.tensor(4.), np.int64(0), np.bool_(True)):
+        with pytest.raises(ValueError, match='positive integer'): tr.batches(x, y, bad)
