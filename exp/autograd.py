@@ -50,10 +50,9 @@ def graph_dot(t):
     ids = {node: f"n{i}" for i, node in enumerate(order)}
     lines = ['digraph {', '  rankdir=LR; node [fontname="Helvetica", fontsize=11, style=filled, fillcolor="#eeeeee"];']
     for node, i in ids.items():
-        leaf = not _graph_inputs(node)
         text = _label(node).replace('"', '\\"').replace('\n', '\\n')
-        lines.append(f'  {i} [label="{text}", shape={"box" if leaf else "ellipse"}'
-                     f'{", fillcolor=" + chr(34) + "#cfe2f3" + chr(34) if leaf else ""}];')
+        look = 'shape=ellipse' if _graph_inputs(node) else 'shape=box, fillcolor="#cfe2f3"'   # leaves: blue boxes
+        lines.append(f'  {i} [label="{text}", {look}];')
     lines += [f'  {ids[inp]} -> {i};' for node, i in ids.items() for inp in _graph_inputs(node)]
     return '\n'.join(lines + ['}'])
 
@@ -61,9 +60,12 @@ def graph_text(t):
     "The graph behind `t` as plain text: one line per node, inputs first, with the numbers of its inputs."
     order = topo_sort(t)
     ids = {node: i for i, node in enumerate(order)}
-    return '\n'.join(f"[{i}] {_label(node).replace(chr(10), ' ')}" +
-                     (f" <- {', '.join(f'[{ids[x]}]' for x in _graph_inputs(node))}" if _graph_inputs(node) else "")
-                     for node, i in ids.items())
+    lines = []
+    for node, i in ids.items():
+        line, inputs = f"[{i}] " + _label(node).replace('\n', ' '), _graph_inputs(node)
+        if inputs: line += ' <- ' + ', '.join(f'[{ids[x]}]' for x in inputs)
+        lines.append(line)
+    return '\n'.join(lines)
 
 # %% ../nbs/11_autograd.ipynb #d400fb8f
 NO_DOT = ("draw_graph: Graphviz's `dot` program was not found, so here is the graph as text. To see the drawing, "
@@ -139,6 +141,7 @@ class Tensor:
     "A torch tensor (`.data`) that remembers how it was computed, so that `.backward()` can fill `.grad` of the tensors it came from."
     __array_ufunc__ = None                     # NumPy hands `array + Tensor` to us (which refuses it) instead of looping over it
     def __init__(self, data, requires_grad=False, name=None):
+        if isinstance(data, Tensor): data = data.data       # Tensor(t): a new leaf with t's data and no history
         data = data.detach() if isinstance(data, torch.Tensor) else torch.as_tensor(data)
         if requires_grad and not (data.is_floating_point() or data.is_complex()):
             raise TypeError(f"Tensor: only floating-point data can require a gradient, got {data.dtype}")
@@ -177,6 +180,7 @@ class Tensor:
             raise ValueError(f"backward: the gradient has shape {tuple(gradient.shape)}, the tensor {tuple(self.shape)}")
         leaf_grads = _propagate(self._edge, gradient)     # all computed before any .grad changes: an error leaves them as they were
         for leaf, g in leaf_grads.items():
+            g = g.to(leaf.dtype)                           # a float32 leaf used beside float64 gets a float32 .grad, as in PyTorch
             leaf.grad = g.clone() if leaf.grad is None else leaf.grad + g   # a copy: two leaves may have been handed the same g
 
 # %% ../nbs/11_autograd.ipynb #6c0a3f89
@@ -185,7 +189,7 @@ def _lift(x, like, op):
     if isinstance(x, Tensor): return x
     if isinstance(x, torch.Tensor): return Tensor(x)
     if isinstance(x, numbers.Number) and not isinstance(x, bool):
-        dtype = like.dtype if like.dtype.is_floating_point or like.dtype.is_complex else None  # 0.1 in float64 is 0.1 in float64
+        dtype = torch.result_type(like.data, x)             # PyTorch's dtype for `like op x`: 0.1 beside float64 is a float64 0.1
         return Tensor(torch.tensor(x, dtype=dtype, device=like.device))
     raise TypeError(f"Tensor {op} {type(x).__module__}.{type(x).__qualname__}: the other operand must be a Tensor, "
                     f"a torch.Tensor or a Python number")
@@ -196,15 +200,23 @@ def _check_broadcast(op, a, b):
         raise ValueError(f"Tensor {op}: shapes {tuple(a.shape)} and {tuple(b.shape)} do not broadcast")
 
 # %% ../nbs/11_autograd.ipynb #6ab17713
+def _needs(t):
+    "`t`'s shape when it needs a gradient, else None: a rule computes nothing for a constant."
+    return t.shape if t.requires_grad else None
+
+def _sum_to(g, shape):
+    "`g` summed down to `shape` (unbroadcast), or None for an input that needs no gradient (`shape` None)."
+    return None if shape is None else unbroadcast(g, shape)
+
 def _add(a, b):
     _check_broadcast('+', a, b)
-    sa, sb = a.shape, b.shape
-    return record('add', a.data + b.data, (a, b), lambda g: (unbroadcast(g, sa), unbroadcast(g, sb)))
+    sa, sb = _needs(a), _needs(b)
+    return record('add', a.data + b.data, (a, b), lambda g: (_sum_to(g, sa), _sum_to(g, sb)))
 
 def _sub(a, b):
     _check_broadcast('-', a, b)
-    sa, sb = a.shape, b.shape
-    return record('sub', a.data - b.data, (a, b), lambda g: (unbroadcast(g, sa), unbroadcast(-g, sb)))
+    sa, sb = _needs(a), _needs(b)
+    return record('sub', a.data - b.data, (a, b), lambda g: (_sum_to(g, sa), None if sb is None else -unbroadcast(g, sb)))
 
 def _mul(a, b):
     _check_broadcast('*', a, b)
@@ -215,11 +227,11 @@ def _mul(a, b):
 
 def _div(a, b):
     _check_broadcast('/', a, b)
-    out, bd, sa, sb = a.data / b.data, b.data, a.shape, b.shape
+    out, bd, sa, sb = a.data / b.data, b.data, _needs(a), _needs(b)
     saved_out = out if b.requires_grad else None
     def backward(g):
         ga = g / bd
-        return unbroadcast(ga, sa), (unbroadcast(-ga * saved_out, sb) if saved_out is not None else None)  # d(a/b)/db = -(a/b)/b
+        return _sum_to(ga, sa), (None if sb is None else unbroadcast(-ga * saved_out, sb))  # d(a/b)/db = -(a/b)/b
     return record('div', out, (a, b), backward)
 
 def _matmul(a, b):
@@ -248,6 +260,7 @@ def _pow(self, n):
     if not isinstance(n, numbers.Real) or isinstance(n, bool):
         raise TypeError(f"Tensor ** {type(n).__qualname__}: the exponent must be a Python number")
     x = self.data
+    if n == 0: return record('pow 0', torch.ones_like(x), (self,), lambda g: (torch.zeros_like(g),))  # a constant 1, even at x = 0
     return record(f'pow {n}', x ** n, (self,), lambda g: (g * n * x ** (n - 1),))
 
 def _relu(self):
@@ -265,14 +278,17 @@ def _log(self):
 Tensor.__neg__, Tensor.__pow__, Tensor.relu, Tensor.exp, Tensor.log = _neg, _pow, _relu, _exp, _log
 
 # %% ../nbs/11_autograd.ipynb #e4d788c1
-def _dims(t, dim):
-    "`dim` as a tuple of non-negative dimensions of `t` (all of them for None)."
-    if dim is None: return tuple(range(t.ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    return tuple(d % t.ndim if t.ndim else 0 for d in dims)
+def _dims(t, dim, op):
+    "`dim` as a tuple of non-negative dimensions of `t`: all of them for None or `()`, as PyTorch reads both."
+    dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim or range(t.ndim))
+    n = max(t.ndim, 1)                                    # a 0-d tensor takes dim 0 or -1, as in PyTorch
+    for d in dims:
+        if not -n <= d < n:
+            raise IndexError(f"Tensor.{op}: dim {d} is out of range for shape {tuple(t.shape)} (expected -{n} to {n - 1})")
+    return tuple(d % n for d in dims) if t.ndim else ()
 
 def _sum(self, dim=None, keepdim=False):
-    dims, shape = _dims(self, dim), self.shape
+    dims, shape = _dims(self, dim, 'sum'), self.shape
     def backward(g):
         if not keepdim:
             for d in sorted(dims): g = g.unsqueeze(d)     # put back the summed dimensions, size 1
@@ -280,7 +296,7 @@ def _sum(self, dim=None, keepdim=False):
     return record('sum', self.data.sum(dim=dims, keepdim=keepdim) if dims else self.data.clone(), (self,), backward)
 
 def _mean(self, dim=None, keepdim=False):
-    dims, shape = _dims(self, dim), self.shape
+    dims, shape = _dims(self, dim, 'mean'), self.shape
     count = 1
     for d in dims: count *= shape[d]
     def backward(g):

@@ -1,7 +1,7 @@
 """exp.autograd: our engine against torch.autograd (random expression graphs drawn by hypothesis, in float64), against
 central differences, on bad input, on meta tensors; and proof that these checks catch three classic broken engines
 (tests/broken_engines/)."""
-import os, sys
+import os, re, sys
 
 import numpy as np
 import pytest
@@ -347,6 +347,120 @@ def test_deep_graph_topo_sort_and_free():
     del y                                                      # freeing a long chain must not crash either
 
 
+def test_reductions_over_any_dim():
+    "Negative dims, keepdim, several dims, `()` (all, as PyTorch reads it), 0-d tensors: value and gradient as PyTorch's."
+    x = torch.randn(2, 3, 4, dtype=f64)
+    s = torch.tensor(1.5, dtype=f64)
+    cases = [(x, dict(dim=-1)), (x, dict(dim=-2, keepdim=True)), (x, dict(dim=(0, -1))), (x, dict(dim=[-3, 1], keepdim=True)),
+             (x, dict(dim=())), (x, dict(dim=None, keepdim=True)), (x, dict(dim=np.int64(1))), (s, dict(dim=0)),
+             (s, dict(dim=-1, keepdim=True)), (s, {})]
+    for v, kw in cases:
+        for red in ('sum', 'mean'):
+            ours, theirs = ag.Tensor(v, requires_grad=True), v.clone().requires_grad_()
+            a, b = getattr(ours, red)(**kw), getattr(theirs, red)(**kw)
+            assert a.shape == b.shape, (red, kw, a.shape, b.shape)
+            (a * a).sum().backward(); (b * b).sum().backward()
+            torch.testing.assert_close(a.data, b.detach()); torch.testing.assert_close(ours.grad, theirs.grad)
+
+
+@pytest.mark.parametrize('shape, dim', [((3, 4), 2), ((3, 4), -3), ((3, 4), (0, 5)), ((), 1)])
+def test_reduction_dim_out_of_range(shape, dim):
+    "A dim out of range is an IndexError naming it and the shape, as in PyTorch, never a sum over some other dimension."
+    t = ag.Tensor(torch.ones(shape), requires_grad=True)
+    for red in ('sum', 'mean'):
+        with pytest.raises(IndexError, match=rf'{red}: dim -?\d+ is out of range for shape {re.escape(str(shape))}'):
+            getattr(t, red)(dim)
+
+
+def test_one_tensor_on_both_sides():
+    "x op x: both uses send their share (x / x and x - x have gradient 0)."
+    v = torch.tensor([0.5, 2., -3.], dtype=f64)
+    for f in (lambda x: x / x, lambda x: x - x, lambda x: x * x, lambda x: x + x, lambda x: x ** 2 / x, lambda x: x.reshape(3, 1) @ x.reshape(1, 3)):
+        ours, theirs = ag.Tensor(v, requires_grad=True), v.clone().requires_grad_()
+        f(ours).sum().backward(); f(theirs).sum().backward()
+        torch.testing.assert_close(ours.grad, theirs.grad)
+
+
+def test_powers():
+    "x ** 0.5 and x ** -1 as PyTorch; x ** 0 is the constant 1, whose gradient is 0 also at x = 0 (not 0 * inf)."
+    v = torch.tensor([0., 0.25, 4.], dtype=f64)
+    for n in (0.5, 0, 0., 1, 2, -1):
+        ours, theirs = ag.Tensor(v, requires_grad=True), v.clone().requires_grad_()
+        a, b = ours ** n, theirs ** n
+        a.sum().backward(); b.sum().backward()
+        torch.testing.assert_close(a.data, b.detach(), equal_nan=True)
+        torch.testing.assert_close(ours.grad, theirs.grad, equal_nan=True)
+
+
+def test_int_tensors_beside_floats():
+    "Integer torch tensors and integer Tensors are constants; results and gradients take PyTorch's dtypes."
+    i = torch.arange(1, 5)
+    w = ag.Tensor(torch.randn(4), requires_grad=True)
+    wt = w.data.clone().requires_grad_()
+    y = ag.Tensor(i) * w + i / w - w / i + 0.5 * ag.Tensor(i) - i
+    yt = i * wt + i / wt - wt / i + 0.5 * i - i
+    assert y.dtype == yt.dtype == torch.float32
+    y.sum().backward(); yt.sum().backward()
+    torch.testing.assert_close(w.grad, wt.grad)
+    for got, want in ((ag.Tensor(i) + 2, i + 2), (ag.Tensor(i) * 0.5, i * 0.5), (ag.Tensor(i) / 2, i / 2)):
+        assert got.dtype == want.dtype and torch.equal(got.data, want)
+
+
+def test_torch_constant_on_the_left_of_a_division():
+    "`c / t` with c a torch tensor (float, int, 0-d): torch hands the operation to our Tensor, and the gradient is PyTorch's."
+    w = ag.Tensor(torch.tensor([0.5, -2., 4.], dtype=f64), requires_grad=True)
+    for c in (torch.tensor([1., 2., 3.], dtype=f64), torch.arange(1, 4), torch.tensor(2., dtype=f64), torch.ones(2, 3, dtype=f64)):
+        w.grad, wt = None, w.data.clone().requires_grad_()
+        y = c / w
+        assert isinstance(y, ag.Tensor)
+        y.sum().backward(); (c / wt).sum().backward()
+        torch.testing.assert_close(w.grad, wt.grad)
+
+
+def test_grad_takes_the_leafs_dtype():
+    "A float32 leaf used beside a float64 constant gets a float32 .grad (and a float64 0-d leaf a float64 one), as in PyTorch."
+    for leaf, const in ((torch.randn(3), torch.randn(3, dtype=f64)), (torch.tensor(2., dtype=f64), torch.randn(3))):
+        ours, theirs = ag.Tensor(leaf, requires_grad=True), leaf.clone().requires_grad_()
+        (ours * const).sum().backward(); (theirs * const).sum().backward()
+        assert ours.grad.dtype == theirs.grad.dtype == leaf.dtype
+        torch.testing.assert_close(ours.grad, theirs.grad)
+
+
+def test_no_gradient_computed_for_constants():
+    "The rules of + - * / give None, not a summed-down gradient, for the side that is a constant."
+    w = ag.Tensor(torch.ones(4, 3), requires_grad=True)
+    c = torch.ones(3)
+    g = torch.ones(4, 3)
+    for y, constant_side in ((w + c, 1), (c + w, 0), (w - c, 1), (c - w, 0), (w * c, 1), (c * w, 0), (w / c, 1), (c / w, 0),
+                             (w + 2., 1), (2. - w, 0)):
+        grads = y._node.backward(g)
+        assert grads[constant_side] is None and grads[1 - constant_side].shape == (4, 3)
+
+
+def test_tensor_of_a_tensor_is_a_new_leaf():
+    w = ag.Tensor(torch.ones(2), requires_grad=True)
+    t = ag.Tensor(w * 3)
+    assert t.is_leaf and not t.requires_grad and torch.equal(t.data, torch.full((2,), 3.))
+    u = ag.Tensor(w, requires_grad=True)
+    (u * 2).sum().backward()
+    assert w.grad is None and torch.equal(u.grad, torch.full((2,), 2.))
+
+
+def test_backward_twice_and_no_grad_reentered():
+    "A graph can run backward twice (the gradients add); one no_grad object entered twice, nested, restores recording."
+    w = ag.Tensor(torch.tensor([1., -2.]), requires_grad=True)
+    y = (w * w).sum()
+    y.backward(); y.backward()
+    assert torch.equal(w.grad, 4 * w.data)
+    off = ag.no_grad()
+    with off:
+        with off: assert not (w * 2).requires_grad
+        assert not (w * 2).requires_grad
+    assert (w * 2).requires_grad
+    with off: assert not (w * 2).requires_grad
+    assert (w * 2).requires_grad
+
+
 # ----- bad input -----
 
 @pytest.mark.parametrize('other, type_name', [('a', 'str'), (np.ones(3), 'numpy.ndarray'), ([1., 2., 3.], 'list'), (None, 'NoneType')])
@@ -406,6 +520,7 @@ def test_meta_tensors():
     ps = [ag.Tensor(torch.empty(s, device='meta'), requires_grad=True) for s in ((20, 6), (6,), (6, 4), (4,))]
     loss = ag.cross_entropy((x @ ps[0] + ps[1]).relu() @ ps[2] + ps[3], torch.zeros(8, dtype=torch.long, device='meta'))
     loss = loss + ((ps[0] * 0.5).exp().log().mean(dim=0) ** 2).sum() / 3
+    loss = loss + (torch.ones(4, device='meta') / ps[3] + ps[3] ** 0.5 - 1).sum(-1, keepdim=True).mean()
     loss.backward()
     assert loss.device.type == 'meta'
     for p in ps: assert p.grad.device.type == 'meta' and p.grad.shape == p.shape and p.grad.dtype == torch.float32
