@@ -23,6 +23,9 @@ from exp.refactor import Model, peak_memory
 from exp.conv import Conv2d, get_cnn
 from exp.conv_backward import ConvLayer, conv2d_function, conv2d_recompute, conv2d_offsets
 import exp.numpy_nn as npnn
+from exp.activations import get_deep_cnn
+from exp.batchnorm import BatchNorm
+import exp.autograd as ag
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -215,6 +218,77 @@ def numpy_vs_torch(ctx):
     return [row(group, 'time', t_np, t_pt, 's', ratio=ratio)]
 
 
+def autograd_vs_torch(ctx):
+    "notebook 11: one training step (forward, backward, SGD update) of 07's MLP with exp.autograd against torch.autograd."
+    group = "training step of 07's MLP 784 -> 50 -> 10 (cross-entropy, SGD), exp.autograd vs torch.autograd"
+    x, y = ctx.data[0].to(def_device), ctx.data[1].to(def_device)
+    set_seed(42)
+    params = [kaiming_init(784, 50, device=def_device), torch.zeros(50, device=def_device),
+              xavier_init(50, 10, device=def_device), torch.zeros(10, device=def_device)]
+    ours = [ag.Tensor(p.clone(), requires_grad=True) for p in params]
+    theirs = [p.clone().requires_grad_() for p in params]   # the images need no gradient in either
+    lr = 0.01
+    def step_ours(xb, yb):
+        w1, b1, w2, b2 = ours
+        ag.cross_entropy((xb @ w1 + b1).relu() @ w2 + b2, yb).backward()
+        for p in ours:
+            p.data.sub_(lr * p.grad); p.grad = None
+    def step_torch(xb, yb):
+        w1, b1, w2, b2 = theirs
+        nn.functional.cross_entropy((xb @ w1 + b1).relu() @ w2 + b2, yb).backward()
+        with torch.no_grad():
+            for p in theirs:
+                p.sub_(lr * p.grad); p.grad = None
+    step_ours(x, y); step_torch(x, y)   # the same step, or the timing means nothing
+    for a, b in zip(ours, theirs): torch.testing.assert_close(a.data, b.detach(), rtol=1e-4, atol=1e-5)
+
+    rows = []
+    for n, label, target in ((len(x), f'{len(x):,} rows at once', 1.15), (64, 'a minibatch of 64 rows', 2.0)):
+        xb, yb = x[:n], y[:n]
+        t_ours, t_ref, ratio = interleaved_ratio(lambda: step_ours(xb, yb), lambda: step_torch(xb, yb), ctx.rounds,
+                                                 n=3 if n > 1000 else 50)
+        rows.append(row(group, f'time, {label}', t_ours, t_ref, 's', target, ratio=ratio))
+    mem_ours, mem_ref = peak_memory(step_ours, x, y), peak_memory(step_torch, x, y)
+    rows.append(row(group, f'peak memory, {len(x):,} rows at once', mem_ours, mem_ref, 'bytes', 1.10))
+    return rows
+
+def batchnorm_vs_reference(ctx):
+    "notebook 13: BatchNorm (BatchNormFunction, hand-written backward) against nn.BatchNorm2d: the layer alone, and a training step of 12's deep CNN."
+    group = 'BatchNorm (BatchNormFunction) vs nn.BatchNorm2d, training mode'
+    set_seed(42)
+    x = torch.randn(256, 32, 14, 14, device=def_device)
+    g = torch.randn_like(x)
+    ours, ref = BatchNorm(32).to(def_device), nn.BatchNorm2d(32).to(def_device)
+    def forward_backward(layer):
+        layer(x.detach().requires_grad_()).backward(g)   # a fresh leaf each time: its gradient is freed with it
+    xa, xr = x.clone().requires_grad_(), x.clone().requires_grad_()
+    out_a, out_r = ours(xa), ref(xr)
+    torch.testing.assert_close(out_a, out_r, rtol=1e-4, atol=1e-4)   # the same results, or the timing means nothing
+    out_a.backward(g); out_r.backward(g)
+    torch.testing.assert_close(xa.grad, xr.grad, rtol=1e-4, atol=1e-4)
+
+    set_seed(42)
+    net_ours = get_deep_cnn(norm=BatchNorm, layer=nn.Conv2d).to(def_device)
+    net_ref = get_deep_cnn(norm=nn.BatchNorm2d, layer=nn.Conv2d).to(def_device)
+    net_ref.load_state_dict(net_ours.state_dict())
+    xb, yb = ctx.data[2][:64].reshape(-1, 1, 28, 28).to(def_device), ctx.data[3][:64].to(def_device)
+    def train_step(net, opt):
+        opt.zero_grad()
+        nn.functional.cross_entropy(net(xb), yb).backward()
+        opt.step()
+    opts = [torch.optim.SGD(n.parameters(), lr=0.01) for n in (net_ours, net_ref)]
+
+    t_ours, t_ref, ratio = interleaved_ratio(lambda: forward_backward(ours), lambda: forward_backward(ref), ctx.rounds, n=5)
+    mem_ours, mem_ref = peak_memory(forward_backward, ours), peak_memory(forward_backward, ref)
+    s_ours, s_ref, s_ratio = interleaved_ratio(lambda: train_step(net_ours, opts[0]), lambda: train_step(net_ref, opts[1]), ctx.rounds, n=5)
+    # the same on one thread: ours runs eleven operations, each its own parallel region, where PyTorch runs two kernels
+    t1_ours, t1_ref, ratio1 = one_thread(interleaved_ratio)(lambda: forward_backward(ours), lambda: forward_backward(ref), ctx.rounds, 5)
+    return [row(group, 'time, forward + backward, 256x32x14x14', t_ours, t_ref, 's', 2.0, ratio=ratio),
+            row(group, 'time, forward + backward, 256x32x14x14, one thread', t1_ours, t1_ref, 's', ratio=ratio1),
+            row(group, 'peak memory, forward + backward, 256x32x14x14', mem_ours, mem_ref, 'bytes', 1.2),
+            row(group, "time, a training step of notebook 12's deep CNN (8 convs, 64 images)", s_ours, s_ref, 's', ratio=s_ratio)]
+
+
 def course_times(ctx):
     "Every notebook run top to bottom as `make course` runs it (in a fresh process), against the total and the budget."
     group = "the course: each notebook's run time as a share of the total"
@@ -233,7 +307,7 @@ def course_times(ctx):
 
 
 ROW_GROUPS = [matmul_ladder, matmul_peak, backward_vs_autograd, conv_vs_reference, conv_backward_vs_reference,
-              numpy_vs_torch, course_times]
+              numpy_vs_torch, autograd_vs_torch, batchnorm_vs_reference, course_times]
 
 
 def fmt(value, unit):
