@@ -9,6 +9,7 @@ from torch import nn
 
 import exp.conv as ec
 import exp.conv_backward as cb
+from exp.core import num_threads
 
 CONVS = {'function': cb.conv2d_function, 'recompute': cb.conv2d_recompute, 'offsets': cb.conv2d_offsets}
 FUNCTIONS = {'function': cb.Conv2dFunction, 'recompute': cb.Conv2dRecompute, 'offsets': cb.Conv2dOffsets}
@@ -16,6 +17,12 @@ FUNCTIONS = {'function': cb.Conv2dFunction, 'recompute': cb.Conv2dRecompute, 'of
 
 from conv_cases import assert_same_function, case_tensors as _tensors, randn as _randn  # tests/conv_cases.py
 import conv_cases as cases
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    "Thousands of tiny operations (gradcheck, hypothesis): one thread, so that none waits for another the machine has descheduled."
+    with num_threads(1): yield
 
 
 def conv_cases(size=7):
@@ -161,3 +168,101 @@ def test_conv_layer_defaults_to_offsets_and_keeps_conv2ds_parameters():
     x = torch.randn(2, 4, 9, 9)
     torch.testing.assert_close(layer(x), plain(x), rtol=1e-5, atol=1e-5)
     assert cb.ConvLayer(1, 2, bias=False, dtype=torch.float64).weight.dtype == torch.float64
+
+
+# --- edge inputs: an empty batch, a second derivative ---------------------------------------------
+
+@pytest.mark.parametrize('name', CONVS)
+@pytest.mark.parametrize('bias', [True, False])
+def test_empty_batch_gives_an_empty_output_and_zero_gradients(name, bias):
+    # F.conv2d takes a batch of 0 images and returns (0, O, Ho, Wo); the weight's and bias's gradients are then zero
+    x, w = _randn(0, 3, 6, 5, seed=0).requires_grad_(), _randn(4, 3, 3, 2, seed=1).requires_grad_()
+    b = _randn(4, seed=2).requires_grad_() if bias else None
+    leaves = [t for t in (x, w, b) if t is not None]
+    out, ref = CONVS[name](*leaves, stride=2, padding=1), F.conv2d(*leaves, stride=2, padding=1)
+    assert out.shape == ref.shape == (0, 4, 3, 3)
+    g = torch.empty(ref.shape, dtype=torch.float64)
+    for ours, theirs in zip(torch.autograd.grad(out, leaves, g), torch.autograd.grad(ref, leaves, g)):
+        assert ours.shape == theirs.shape
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+
+
+def _second_derivative(conv):
+    "The gradient, with respect to x, of the sum of squares of x's gradient: a second derivative through `conv`'s backward."
+    x, w, b = _randn(2, 3, 6, 5, seed=0).requires_grad_(), _randn(4, 3, 3, 2, seed=1).requires_grad_(), _randn(4, seed=2)
+    out = conv(x, w, b, stride=2, padding=1)
+    gx, = torch.autograd.grad(out, x, _randn(*out.shape, seed=3), create_graph=True)
+    return torch.autograd.grad(gx.pow(2).sum(), w)[0]
+
+
+def test_recompute_has_a_right_second_derivative():
+    # its backward is built from differentiable operations on the saved input and weight, so autograd can run it again
+    torch.testing.assert_close(_second_derivative(cb.conv2d_recompute), _second_derivative(F.conv2d))
+    leaves = [_randn(*s, seed=i).requires_grad_() for i, s in enumerate([(2, 2, 5, 4), (3, 2, 3, 2), (3,)])]
+    assert torch.autograd.gradgradcheck(lambda *t: cb.conv2d_recompute(*t, stride=(2, 1), padding=1), leaves)
+
+
+@settings(deadline=None, max_examples=10)
+@given(case=conv_cases(size=4))
+def test_recompute_gradgradcheck(case):
+    leaves = [t.requires_grad_() for t in _tensors(case) if t is not None]
+    conv = lambda *a: cb.conv2d_recompute(*a, stride=case['stride'], padding=case['padding'])
+    assert torch.autograd.gradgradcheck(conv, leaves, fast_mode=True)
+
+
+@pytest.mark.parametrize('name', ['function', 'offsets'])
+def test_second_derivative_is_refused_not_silently_wrong(name):
+    # Conv2dFunction's saved patches have no graph, Conv2dOffsets writes with out=: both refuse a second derivative clearly
+    with pytest.raises(RuntimeError, match='no second derivative'): _second_derivative(CONVS[name])
+
+
+@pytest.mark.parametrize('name', CONVS)
+def test_gradient_penalty_is_right_or_refused(name):
+    # the incoming gradient of out.sum() is a constant: torch's once_differentiable alone would let the penalty's
+    # gradient for the weight come out as zero, without a word
+    def penalty_grad(conv):
+        x, w = _randn(2, 3, 6, 5, seed=0).requires_grad_(), _randn(4, 3, 3, 2, seed=1).requires_grad_()
+        out = conv(x, w, stride=2, padding=1)
+        gx, = torch.autograd.grad(out.sum(), x, create_graph=True)
+        return torch.autograd.grad(out.pow(2).sum() + gx.pow(2).sum(), w)[0]
+    if name == 'recompute': torch.testing.assert_close(penalty_grad(CONVS[name]), penalty_grad(F.conv2d))
+    else:
+        with pytest.raises(RuntimeError, match='no second derivative'): penalty_grad(CONVS[name])
+
+
+@pytest.mark.parametrize('name', CONVS)
+def test_first_derivative_with_create_graph_still_right(name):
+    # create_graph=True alone (a first derivative kept for later) must give the same values as without it
+    x, w = _randn(2, 3, 6, 5, seed=0).requires_grad_(), _randn(4, 3, 3, 2, seed=1).requires_grad_()
+    out, ref = CONVS[name](x, w, stride=2, padding=1), F.conv2d(x, w, stride=2, padding=1)
+    g = _randn(*ref.shape, seed=3)
+    for ours, theirs in zip(torch.autograd.grad(out, (x, w), g, create_graph=True), torch.autograd.grad(ref, (x, w), g)):
+        torch.testing.assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize('name', CONVS)
+def test_numpy_input_is_refused_naming_the_type(name):
+    # a NumPy array used to get conv2d's dtype message ("x is float64, weight is torch.float32"), which misleads
+    import numpy as np
+    with pytest.raises(TypeError, match=r"x must be a torch.Tensor, got ndarray"):
+        CONVS[name](np.zeros((1, 2, 5, 5)), torch.zeros(3, 2, 3, 3))
+    with pytest.raises(TypeError, match=r"bias must be a torch.Tensor, got list"):
+        CONVS[name](torch.zeros(1, 2, 5, 5), torch.zeros(3, 2, 3, 3), [0., 0., 0.])
+
+
+@pytest.mark.parametrize('name', CONVS)
+def test_integral_stride_and_padding_of_other_types(name):
+    # NumPy integers and one-element integer tensors (from a computation) count as ints, as in exp.conv.conv2d
+    import numpy as np
+    x, w = _randn(1, 2, 7, 6, seed=0), _randn(3, 2, 3, 2, seed=1)
+    out = CONVS[name](x, w, stride=np.int64(2), padding=(torch.tensor(1), np.int32(0)))
+    torch.testing.assert_close(out, F.conv2d(x, w, stride=2, padding=(1, 0)))
+
+
+def test_offset_view_refuses_a_grid_that_does_not_fit():
+    # slicing past the end silently gave fewer positions than asked for (a (2, 5, 4, 3) view for offset (2, 0), out_hw (6, 4))
+    xp = cb.pad_channels_last(_randn(2, 3, 9, 8, seed=0), (1, 1))
+    assert cb.offset_view(xp, 2, 2, (2, 2), (5, 4)).shape == (2, 5, 4, 3)
+    for a, b, out_hw in [(2, 0, (6, 4)), (3, 0, (5, 4)), (0, 0, (5, 6)), (-1, 0, (5, 4))]:
+        with pytest.raises(ValueError, match=r'offset_view: offset'):
+            cb.offset_view(xp, a, b, (2, 2), out_hw)
