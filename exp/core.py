@@ -100,7 +100,7 @@ def _shape_message(name, got, expected):
     msg = f"{name} has shape {got}, expected {expected}"
     if len(got) == 2 and got == expected[::-1] and got != expected: return msg + " (transposed?)"
     if math.prod(got) == math.prod(expected): return msg + " (same number of elements: a missing reshape or squeeze?)"
-    if len(got) > len(expected): return msg + " (more dimensions than expected: did broadcasting add one?)"
+    if len(got) > len(expected): return msg + " (more dimensions than expected: a dimension still to sum over or index away, or one that broadcasting added?)"
     return msg
 
 # %% ../nbs/00_core.ipynb #3585c552

@@ -276,7 +276,7 @@ def test_check_prints_exact_and_close(capsys):
     (np.zeros((3, 4), dtype=np.float32), 'got a NumPy array'),
     (torch.zeros(4, 3), 'has shape (4, 3), expected (3, 4) (transposed?)'),
     (torch.zeros(12), 'missing reshape or squeeze'),
-    (torch.zeros(3, 3, 4), 'did broadcasting add one'),
+    (torch.zeros(3, 3, 4), 'a dimension still to sum over'),
     (torch.zeros(3, 4, dtype=torch.float64), 'has dtype torch.float64, expected torch.float32'),
     (torch.zeros(3, 4, device='meta'), 'is on device meta, expected cpu'),
 ])
