@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['MYSTERY_CAUSES', 'HookHandle', 'HookedLayer', 'Hook', 'Hooks', 'layer_statistics', 'update_ratio', 'ActivationStats',
-           'get_deep_cnn', 'mystery_run']
+           'get_deep_cnn', 'run_with_fault', 'mystery_run']
 
 # %% ../nbs/12_activations.ipynb #4e6fa3f4
-import itertools, math
+import itertools, math, random
 from functools import partial
 
 import matplotlib.pyplot as plt
@@ -75,6 +75,9 @@ class Hooks(list):
     the block, also when it raises; `hs.remove()` does it by hand."""
     def __init__(self, modules, fn):
         super().__init__()
+        try: modules = iter(modules)
+        except TypeError: raise TypeError(f"Hooks: modules must be an iterable of modules (a list, an nn.Sequential), got "
+                                          f"{type(modules).__name__}; for one module, give [module] or use Hook") from None
         try:
             for m in modules: self.append(Hook(m, fn))
         except BaseException:
@@ -106,7 +109,7 @@ def update_ratio(before, after):
     "The size of an update against the size of the weights: ||after - before|| / ||before|| over a list of tensors taken as one vector."
     if not before or len(before) != len(after):
         raise ValueError(f"update_ratio: need two equally long, non-empty lists of tensors, got {len(before)} and {len(after)}")
-    num = sum(((a.detach().float() - b.float()) ** 2).sum() for b, a in zip(before, after))
+    num = sum(((a.detach() - b).float() ** 2).sum() for b, a in zip(before, after))  # subtract first: small updates survive
     return num.sqrt() / sum((b.float() ** 2).sum() for b in before).sqrt()
 
 # %% ../nbs/12_activations.ipynb #5767d064
@@ -156,9 +159,9 @@ class _StatsPlots:
 
 # %% ../nbs/12_activations.ipynb #6d1fa711
 class ActivationStats(_StatsPlots, Hooks):
-    """Hooks on `modules` that record, for every training step (a forward pass with gradients on; `no_grad` passes such as
-    validation are skipped), each module's output statistics (`layer_statistics`) and, from the second step on, the
-    `update_ratio` of its parameters since the step before. A context manager, like `Hooks`.
+    """Hooks on `modules` that record, for every training step (a forward pass with gradients on, in training mode: passes
+    under `no_grad` or in `eval()` mode, such as validation, are skipped), each module's output statistics (`layer_statistics`)
+    and, from the second step on, the `update_ratio` of its parameters since the step before. A context manager, like `Hooks`.
     After training: `means`, `stds`, `dead` (steps, layers), `hists` (layers, steps, bins), `updates` (steps - 1, layers;
     nan for a module without parameters), on the CPU; `plot_stats`, `plot_hists`, `plot_dead`, `plot_updates`."""
     def __init__(self, modules, bins=40, hist_range=(0., 10.), dead_eps=1e-3):
@@ -167,10 +170,16 @@ class ActivationStats(_StatsPlots, Hooks):
             raise ValueError(f"ActivationStats: need bins >= 1 and hist_range (lo, hi) with lo < hi, got bins={bins}, hist_range={hist_range}")
         self.bins, self.hist_range, self.dead_eps = bins, (float(lo), float(hi)), dead_eps
         super().__init__(modules, self._record)
+        if len({id(h.module) for h in self}) < len(self):
+            self.remove()
+            raise ValueError("ActivationStats: a module is given twice; each would record it twice per step (for a module "
+                             "called twice in one pass, such as a shared ReLU, hook the blocks around it instead)")
         for h in self: h.stats, h.hists, h.updates, h.before = [], [], [], None
 
     def _record(self, hook, module, inp, out):
-        if not torch.is_grad_enabled(): return
+        if not torch.is_grad_enabled() or not getattr(module, 'training', True): return
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(f"ActivationStats: {type(module).__name__} returned a {type(out).__name__}, not a tensor; hook modules that return one")
         s, hist = layer_statistics(out, self.bins, self.hist_range, self.dead_eps)
         params = [p.detach() for p in module.parameters()]
         if hook.stats:  # from the second step on: how far the optimiser moved the parameters since the last one
@@ -180,7 +189,7 @@ class ActivationStats(_StatsPlots, Hooks):
 
     def _stacked(self, attr):
         counts = {len(getattr(h, attr)) for h in self}
-        if len(counts) > 1: raise ValueError(f"ActivationStats: the modules recorded different numbers of steps ({sorted(counts)}); was a forward pass interrupted?")
+        if len(counts) > 1: raise ValueError(f"ActivationStats: the modules recorded different numbers of steps ({sorted(counts)}): was one called more than once per pass, or a pass interrupted?")
         if counts == {0}: raise ValueError(f"ActivationStats: no {attr} recorded yet (only forward passes with gradients on count)")
         out = torch.stack([torch.stack(getattr(h, attr)) for h in self])
         return out if out.is_meta else out.cpu()
@@ -215,18 +224,25 @@ def get_deep_cnn(init=None, norm=None, chans=(1, 8, 16, 32, 64), depth=2, layer=
     return nn.Sequential(*blocks, nn.Flatten(), nn.Linear(chans[-1] * size * size, 10))
 
 # %% ../nbs/12_activations.ipynb #afc86fc3
-# mystery_run: the run of Practice's diagnosis exercise (reading this gives its answer away)
-def mystery_run(train, valid, steps=100, bs=64, seed=0):
-    """Train `get_deep_cnn` for up to `steps` steps of `bs` images from `train = (x, y)` (images (N, 1, 28, 28)) with
-    one thing wrong, with `ActivationStats` on its blocks. Returns the stats and the cause, one of `MYSTERY_CAUSES`.
-    A run that reaches a non-finite loss stops there; its stats up to that step are kept."""
+MYSTERY_CAUSES = ('initialisation too small', 'initialisation too large', 'learning rate too high', 'learning rate too low')
+
+def run_with_fault(train, valid, cause, steps=100, bs=64, seed=0):
+    """Train `get_deep_cnn` (Kaiming init; SGD, momentum 0.9, a constant learning rate of 0.1) for up to `steps` steps of `bs`
+    images from `train = (x, y)` (images (N, 1, 28, 28)), with one thing wrong, `cause` (one of `MYSTERY_CAUSES`), and
+    `ActivationStats` on its blocks; return the stats. A run that reaches a non-finite loss stops there, keeping its stats."""
+    if cause not in MYSTERY_CAUSES: raise ValueError(f"run_with_fault: cause must be one of {MYSTERY_CAUSES}, got {cause!r}")
+    gain = {'initialisation too small': 0.3, 'initialisation too large': 3.}.get(cause, 1.)  # scales every Kaiming weight
+    lr = {'learning rate too high': 0.5, 'learning rate too low': 1e-4}.get(cause, 0.1)
     set_seed(seed)
-    model = get_deep_cnn(init=nn.init.kaiming_normal_, layer=nn.Conv2d).to(train[0].device)
-    opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)  # no warm-up, and five times 0.1
+    model = get_deep_cnn(init=lambda w: nn.init.kaiming_normal_(w).mul_(gain), layer=nn.Conv2d).to(train[0].device)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     n = steps * bs
     with ActivationStats(model[:-2]) as stats:
         try: fit(1, model, F.cross_entropy, opt, (train[0][:n], train[1][:n]), valid, bs=bs, seed=seed, progress=False)
         except FloatingPointError: pass
-    return stats, MYSTERY_CAUSES[2]
+    return stats
 
-MYSTERY_CAUSES = ('initialisation too small', 'initialisation too large', 'learning rate too high', 'learning rate too low')
+def mystery_run(train, valid, steps=100, bs=64, seed=0):
+    "`run_with_fault` with a cause drawn at random from `seed`: return the stats and the cause."
+    cause = random.Random(f'seed {seed}').choice(MYSTERY_CAUSES)
+    return run_with_fault(train, valid, cause, steps, bs, seed), cause

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 
 from exp.activations import (ActivationStats, Hook, HookedLayer, Hooks, MYSTERY_CAUSES, get_deep_cnn, layer_statistics,
-                             mystery_run, update_ratio)
+                             mystery_run, run_with_fault, update_ratio)
 from exp.refactor import Layers, Lin, Relu
 from exp.training import CrossEntropy
 
@@ -245,6 +245,14 @@ def test_update_ratio_equals_direct_computation(sizes, seed):
     assert meta.device.type == 'meta' and meta.shape == ()
 
 
+def test_update_ratio_keeps_small_float64_updates():
+    # an update far below float32's precision relative to the weights must not be rounded away (or inflated)
+    g = torch.Generator().manual_seed(0)
+    before = torch.randn(1000, generator=g, dtype=torch.float64) * 3 + 10
+    delta = 1e-8 * torch.randn(1000, generator=g, dtype=torch.float64)
+    assert torch.allclose(update_ratio([before], [before + delta]).double(), delta.norm() / before.norm(), rtol=1e-3)
+
+
 def test_update_ratio_rejects_mismatched_lists():
     with pytest.raises(ValueError, match='equally long'): update_ratio([], [])
     with pytest.raises(ValueError, match='equally long'): update_ratio([torch.ones(2)], [torch.ones(2)] * 2)
@@ -288,6 +296,50 @@ def test_activation_stats_skip_no_grad_and_report_nothing_yet():
         model(torch.randn(3, 6))
     assert stats.means.shape == (1, 3)
     with pytest.raises(ValueError, match='no updates recorded'): stats.updates
+
+
+def test_activation_stats_skip_eval_mode():
+    model = mlp()
+    with ActivationStats(model, hist_range=(-5, 5)) as stats:
+        model(torch.randn(3, 6))
+        model.eval(); model(torch.randn(3, 6))  # a validation pass with gradients on, but in eval mode: not a step
+        model.train(); model(torch.randn(3, 6))
+    assert stats.means.shape == (2, 3)
+
+
+def test_activation_stats_float64_model():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 5), nn.ReLU()).double()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-9)
+    x = torch.randn(8, 4, dtype=torch.float64)
+    with ActivationStats(model, hist_range=(-5, 5)) as stats:
+        for _ in range(2):
+            before = [p.detach().clone() for p in model[0].parameters()]
+            model(x).sum().backward(); opt.step(); opt.zero_grad()
+    after = list(model[0].parameters())
+    direct = torch.cat([(a.detach() - b).flatten() for a, b in zip(after, before)]).norm() / torch.cat([b.flatten() for b in before]).norm()
+    assert torch.allclose(stats.updates[0, 0].double(), direct, rtol=1e-3)
+    assert torch.allclose(stats.stds[:, 0].double(), torch.stack([model[0](x).std()] * 2).detach(), rtol=1e-3)
+
+
+def test_activation_stats_refuses_a_module_twice():
+    model = mlp()
+    with pytest.raises(ValueError, match='given twice'):
+        ActivationStats([model[0], model[1], model[0]], hist_range=(-5, 5))
+    assert hook_counts(model) == [0, 0, 0]
+
+
+def test_activation_stats_names_a_module_without_a_tensor_output():
+    lstm = nn.LSTM(3, 4, batch_first=True)
+    with pytest.raises(TypeError, match='LSTM returned a tuple'):
+        with ActivationStats([lstm]): lstm(torch.randn(2, 5, 3))
+    assert len(lstm._forward_hooks) == 0
+
+
+def test_hooks_on_one_module_is_a_clear_error():
+    lin = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r'iterable of modules.*\[module\]'): Hooks(lin, lambda *a: None)
+    assert len(lin._forward_hooks) == 0
 
 
 def test_activation_stats_on_meta():
@@ -357,6 +409,18 @@ def test_get_deep_cnn_init_and_norm():
 @pytest.mark.parametrize('kwargs,match', [(dict(depth=0), 'depth'), (dict(chans=(1,)), 'chans')])
 def test_get_deep_cnn_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match): get_deep_cnn(**kwargs)
+
+
+def test_run_with_fault_shows_its_fault():
+    torch.manual_seed(0)
+    x, y = torch.randn(64 * 2, 1, 28, 28), torch.randint(0, 10, (64 * 2,))
+    run = lambda cause: run_with_fault((x, y), (x[:32], y[:32]), cause, steps=2)
+    shrink = {c: (lambda s: (s[0, -1] / s[0, 0]).item())(run(c).stds) for c in MYSTERY_CAUSES[:3]}
+    # at step 0, before any update: a small init shrinks the signal through the blocks, a large one grows it
+    assert shrink['initialisation too small'] < shrink['learning rate too high'] < shrink['initialisation too large']
+    # the first update: a high learning rate moves the weights far more than a low one
+    assert run('learning rate too high').updates[0].min() > 100 * run('learning rate too low').updates[0].max()
+    with pytest.raises(ValueError, match='cause must be one of'): run('momentum too high')
 
 
 def test_mystery_run_returns_stats_and_a_cause():
