@@ -202,13 +202,28 @@ def _in_jupyter():
     "Whether we run in a Jupyter kernel (JupyterLab, Notebook, VS Code): the test `tqdm.auto` makes too."
     return 'ipykernel.zmqshell' in sys.modules
 
+class _DisplayLine:
+    "A file for tqdm in Jupyter: keeps only the bar's latest line, shown in one output that each redraw replaces."
+    encoding = 'utf-8'  # so that tqdm draws its bar with Unicode blocks
+    def __init__(self): self.line, self.handle = '', None
+    def write(self, s):
+        s = str(s)
+        self.line = s.rsplit('\r', 1)[-1] if '\r' in s else self.line + s  # tqdm starts each redraw with a carriage return
+    def flush(self):
+        text = self.line.rstrip()
+        if self.handle is None:
+            if not text: return  # nothing drawn yet, so no output at all
+            from IPython.display import display
+            self.handle = display({'text/plain': text}, raw=True, display_id=True)
+        else: self.handle.update({'text/plain': text}, raw=True)
+
 def progress_bar(iterable, **kwargs):
-    "A tqdm bar over `iterable`: in Jupyter the widget (with ipywidgets) or the text bar on stdout, else the text bar on stderr."
+    "A tqdm bar over `iterable`: in Jupyter the widget (with ipywidgets) or a text bar redrawn in one output, else the text bar on stderr."
     if _in_jupyter():
         if importlib.util.find_spec('ipywidgets') is not None:
             from tqdm.auto import tqdm as widget_bar
             return widget_bar(iterable, **kwargs)
-        kwargs.setdefault('file', sys.stdout)
+        kwargs.setdefault('file', _DisplayLine())
     return tqdm(iterable, **kwargs)
 
 # %% ../nbs/07_training.ipynb #7348a5e0

@@ -195,13 +195,47 @@ def test_progress_bar_in_a_script_is_the_text_bar_on_stderr(monkeypatch, capsys)
     out, err = capsys.readouterr()
     assert type(bar) is tqdm.std.tqdm and 'training' in err and out == ''
 
-def test_progress_bar_in_jupyter_without_ipywidgets_writes_to_stdout(monkeypatch, capsys):
-    "Not stderr, which JupyterLab shows in pink: the erased bar would leave an empty pink strip per epoch."
+def test_progress_bar_in_jupyter_without_ipywidgets_redraws_one_output(monkeypatch, capsys):
+    """Neither stderr (JupyterLab shows it in pink) nor stdout: `jupyter nbconvert --execute` stores every redraw
+    written to a stream as an output of its own. The bar is one display, replaced at each redraw, erased at the end."""
     fake_jupyter(monkeypatch, widgets=False)
-    bar = tr.progress_bar(range(3), desc='training', leave=False)
+    import IPython.display
+    shown, updates = [], []
+    class Handle:
+        def update(self, obj, raw=False): updates.append(obj['text/plain'])
+    def display(obj, raw=False, display_id=False):
+        shown.append(obj['text/plain'])
+        return Handle()
+    monkeypatch.setattr(IPython.display, 'display', display)
+    bar = tr.progress_bar(range(5), desc='training', leave=False, mininterval=0)
     list(bar)
     out, err = capsys.readouterr()
-    assert type(bar) is tqdm.std.tqdm and 'training' in out and err == ''
+    assert type(bar) is tqdm.std.tqdm and out == '' and err == ''
+    assert len(shown) == 1 and 'training' in shown[0] and len(updates) >= 5
+    assert not any('\r' in t or '\n' in t for t in shown + updates)
+    assert '5/5' in updates[-2] and '█' in updates[-2] and updates[-1] == ''
+
+def test_progress_bar_that_never_draws_makes_no_output(monkeypatch):
+    fake_jupyter(monkeypatch, widgets=False)
+    import IPython.display
+    monkeypatch.setattr(IPython.display, 'display', lambda *a, **k: pytest.fail('displayed a bar that was never drawn'))
+    list(tr.progress_bar(range(5), delay=60, leave=False))
+
+def test_progress_bar_leaves_no_fragments_in_an_executed_notebook(tmp_path):
+    "What `make outputs` stores: a notebook whose cell draws the bar for two epochs, run by nbclient in a real kernel."
+    nbformat = pytest.importorskip('nbformat'); nbclient = pytest.importorskip('nbclient')
+    from pathlib import Path
+    root = Path(tr.__file__).resolve().parent.parent
+    code = (f"import sys, time; sys.path.insert(0, {str(root)!r})\nfrom exp.training import progress_bar\n"
+            "for epoch in range(2):\n    for i in progress_bar(range(6), desc='epoch', leave=False, mininterval=0):"
+            " time.sleep(0.02)\n    print(f'epoch {epoch} done')")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nbclient.NotebookClient(nb, timeout=300, kernel_name='python3', resources={'metadata': {'path': str(tmp_path)}}).execute()
+    outs = nb.cells[0].outputs
+    streams = ''.join(o.get('text', '') for o in outs if o.output_type == 'stream')
+    assert streams == 'epoch 0 done\nepoch 1 done\n' and not any(o.output_type == 'error' for o in outs)
+    bars = [o for o in outs if o.output_type == 'display_data']
+    assert len(bars) == 2 and all(o.data['text/plain'] == '' for o in bars)
 
 def test_progress_bar_in_jupyter_with_ipywidgets_is_tqdm_auto(monkeypatch):
     fake_jupyter(monkeypatch, widgets=True)
