@@ -8,6 +8,7 @@ __all__ = ['channel_dims', 'per_channel', 'update_running', 'BatchNormFunction',
 # %% ../nbs/13_batchnorm.ipynb #981a5551
 import torch
 from torch import nn
+from torch.autograd.function import once_differentiable
 
 # %% ../nbs/13_batchnorm.ipynb #ede622d0
 def channel_dims(x):
@@ -45,6 +46,7 @@ class BatchNormFunction(torch.autograd.Function):
         return out
 
     @staticmethod
+    @once_differentiable   # the backward works in place, so it cannot itself be differentiated
     def backward(ctx, grad_out):
         x, weight, mean, s = ctx.saved_tensors
         dims, m = channel_dims(x), x.numel() // x.shape[1]
@@ -61,8 +63,8 @@ class BatchNormFunction(torch.autograd.Function):
                 None, None, None, None, None)
 
 # %% ../nbs/13_batchnorm.ipynb #02bc5008
-def _check_batch_norm(x, running_mean, running_var, weight, bias, training):
-    "Raise a ValueError naming the problem unless the arguments fit together (checked before anything is updated)."
+def _check_batch_norm(x, running_mean, running_var, weight, bias, training, momentum):
+    "Raise a ValueError (a TypeError for a momentum that is not a number) naming the problem unless the arguments fit together (checked before anything is updated)."
     if not isinstance(x, torch.Tensor) or x.ndim < 2:
         raise ValueError(f"batch_norm: x must be (N, C) or (N, C, ...) with the channels in dimension 1, "
                          f"got {tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
@@ -72,6 +74,11 @@ def _check_batch_norm(x, running_mean, running_var, weight, bias, training):
     if running_mean is None and not training:
         raise ValueError("batch_norm: eval mode (training=False) normalises with the running statistics, "
                          "but running_mean and running_var are None")
+    if not isinstance(momentum, (int, float)):
+        raise TypeError(f"batch_norm: momentum must be a number (the weight of this batch in the running statistics), "
+                        f"got {momentum!r}; BatchNorm(momentum=None) keeps a plain average instead")
+    if any(t is not None and t.requires_grad for t in (running_mean, running_var)):
+        raise ValueError("batch_norm: running_mean and running_var must not require grad: they are statistics, not parameters")
     named = dict(running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
     for name, t in named.items():
         if t is None: continue
@@ -87,7 +94,7 @@ def _check_batch_norm(x, running_mean, running_var, weight, bias, training):
 # %% ../nbs/13_batchnorm.ipynb #f07e0062
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     "Batch normalisation as `F.batch_norm`, through `BatchNormFunction`; updates the running statistics in place in training mode."
-    _check_batch_norm(x, running_mean, running_var, weight, bias, training)
+    _check_batch_norm(x, running_mean, running_var, weight, bias, training, momentum)
     return BatchNormFunction.apply(x, weight, bias, running_mean, running_var, training, momentum, eps)
 
 # %% ../nbs/13_batchnorm.ipynb #3682c45e
@@ -103,8 +110,13 @@ class BatchNorm(nn.Module):
         self.register_buffer('num_batches_tracked', torch.tensor(0, dtype=torch.long, device=device))
 
     def forward(self, x):
-        out = batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training, self.momentum, self.eps)
+        out = batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training, self.batch_weight(), self.eps)
         if self.training: self.num_batches_tracked += 1
         return out
+
+    def batch_weight(self):
+        "The weight of this batch in the running statistics: `momentum`, or 1/n for the n-th batch when `momentum` is None (a plain average, as in PyTorch)."
+        if self.momentum is not None: return self.momentum
+        return 1 / (float(self.num_batches_tracked) + 1) if self.training else 0.
 
     def extra_repr(self): return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

@@ -259,3 +259,39 @@ def test_bench_group_rows_and_targets():
     assert [(r['unit'], r['target']) for r in rows] == [('s', 2.0), ('s', None), ('bytes', 1.2), ('s', None)]
     assert all(r['ours'] > 0 and r['reference'] > 0 for r in rows)
     assert rows[2]['met'] is True  # memory does not depend on the machine's load
+
+
+# --- found in review: momentum=None, running statistics that require grad, a second derivative ----
+
+@pytest.mark.parametrize('shape, ref_cls', [((5, 3), nn.BatchNorm1d), ((2, 3, 4, 4), nn.BatchNorm2d)])
+def test_module_momentum_none_is_a_plain_average_as_in_torch(shape, ref_cls):
+    ours, ref = BatchNorm(3, momentum=None, dtype=DT), ref_cls(3, momentum=None, dtype=DT)
+    for i in range(4):
+        x = randn(*shape, seed=i) * (i + 1) + i
+        torch.testing.assert_close(ours(x), ref(x))
+    for name in ('running_mean', 'running_var', 'num_batches_tracked'): torch.testing.assert_close(getattr(ours, name), getattr(ref, name))
+    ours.eval(); ref.eval()
+    x = randn(*shape, seed=9)
+    torch.testing.assert_close(ours(x), ref(x))
+
+
+def test_function_refuses_momentum_none_as_torch_does():
+    stats = fresh_stats()
+    with pytest.raises(TypeError): F.batch_norm(randn(4, 3, seed=0), *stats, training=True, momentum=None)
+    with pytest.raises(TypeError, match='momentum must be a number'): batch_norm(randn(4, 3, seed=0), *stats, training=True, momentum=None)
+    assert torch.equal(stats[0], torch.zeros(3, dtype=DT)) and torch.equal(stats[1], torch.ones(3, dtype=DT))
+
+
+def test_running_statistics_that_require_grad_are_refused_as_torch_does():
+    rm, rv = torch.zeros(3, dtype=DT, requires_grad=True), torch.ones(3, dtype=DT)
+    with pytest.raises(RuntimeError): F.batch_norm(randn(4, 3, seed=0), rm, rv, training=True)
+    for training in (True, False):
+        with pytest.raises(ValueError, match='must not require grad'): batch_norm(randn(4, 3, seed=0), rm, rv, training=training)
+    assert torch.equal(rm.detach(), torch.zeros(3, dtype=DT))
+
+
+def test_second_derivative_is_refused_clearly():
+    x = randn(4, 3, seed=0).requires_grad_()
+    g = randn(4, 3, seed=1).requires_grad_()
+    gx, = torch.autograd.grad(batch_norm(x, None, None, training=True), x, g, create_graph=True)
+    with pytest.raises(RuntimeError, match='once_differentiable|differentiate twice'): gx.sum().backward()
